@@ -1,0 +1,1 @@
+"""tap-calinstances: occurrences of recurring calendar events as Singer records."""

@@ -1,0 +1,86 @@
+"""What every provider's OAuth authenticator shares: host pinning, early refresh, clear errors.
+
+Providers combine :class:`TokenPolicy` with the SDK authenticator that fits their grant
+(``OAuthAuthenticator``, ``OAuthJWTAuthenticator``); one instance lives per credential and
+principal for the whole run, so a token is fetched once and reused until it expires.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from singer_sdk.authenticators import OAuthAuthenticator
+from typing_extensions import override
+
+from tap_calinstances.errors import AuthError
+
+# Refresh this long before the provider's expiry, so a token never dies mid-request.
+EXPIRY_MARGIN = datetime.timedelta(seconds=60)
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+class TokenPolicy(OAuthAuthenticator):
+    """Mixin for the SDK's OAuth authenticators (put it first in the bases)."""
+
+    def __init__(
+        self, *args: Any, provider: str, api_url: str, principal: str, advice: str, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.provider = provider
+        self.principal = principal
+        self.advice = advice
+        self._api_origin = origin(api_url)
+
+    @override
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        # The bearer token only ever goes to the configured API host (contract section 6).
+        if origin(request.url or "") != self._api_origin:
+            raise AuthError(
+                f"{self.provider}: refusing to send credentials to {origin(request.url or '')}; "
+                f"only {self._api_origin} (the configured api_url) receives them"
+            )
+        return super().authenticate_request(request)
+
+    @override
+    def is_token_valid(self) -> bool:
+        if self.access_token is None or self.last_refreshed is None:
+            return False
+        if not self.expires_in:
+            return True
+        age = datetime.datetime.now(datetime.UTC) - self.last_refreshed
+        return age + EXPIRY_MARGIN < datetime.timedelta(seconds=self.expires_in)
+
+    def invalidate(self) -> None:
+        """Forget the token, so that the next request fetches a new one."""
+        self.access_token = None
+        self.last_refreshed = None
+
+    @override
+    def handle_error(self, *, content: str, status_code: int | None) -> None:
+        raise AuthError(
+            f"{self.provider}: the token endpoint refused the credentials for {self.principal} "
+            f"(HTTP {status_code}, {_oauth_error(content)}): {self.advice}"
+        )
+
+
+def _oauth_error(content: str) -> str:
+    """The OAuth error code and description; token endpoints never echo the secret."""
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return "no JSON body"
+    if not isinstance(body, dict):
+        return "unexpected body"
+    error = body.get("error")
+    if isinstance(error, dict):  # some endpoints nest it
+        error = error.get("status") or error.get("message")
+    description = body.get("error_description") or body.get("msg") or ""
+    return f"{error}: {description}".strip(": ") or "no error code"

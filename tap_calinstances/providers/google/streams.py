@@ -1,0 +1,257 @@
+"""Google Calendar streams: calendar list -> recurring series -> their occurrences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import requests
+from singer_sdk.helpers.types import Context
+from typing_extensions import override
+
+from tap_calinstances import record_schemas, timeutil
+from tap_calinstances.auth import TokenPolicy
+from tap_calinstances.errors import Verdict
+from tap_calinstances.providers.google import errors, records
+from tap_calinstances.providers.google.paginator import GooglePaginator
+from tap_calinstances.providers.google.run import GoogleRun, context_value
+from tap_calinstances.streams import CalendarStream, list_items
+
+# Google's largest pages: fewer requests against a 600 requests/min/user quota.
+CALENDAR_PAGE = 250
+EVENT_PAGE = 2500
+
+
+class GoogleStream(CalendarStream):
+    """Shared by the three Google streams: the run, auth per principal, paging, errors."""
+
+    provider: ClassVar[str] = "google"
+    items_key: ClassVar[str] = "items"
+
+    def __init__(self, *args: Any, run: _RunHolder, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._holder = run
+
+    @property
+    def run(self) -> GoogleRun:
+        return self._holder.get()
+
+    @property
+    @override
+    def url_base(self) -> str:
+        return self.run.settings.api_url
+
+    @override
+    def classify(self, response: requests.Response) -> Verdict | None:
+        return errors.classify(response)
+
+    @override
+    def authenticator_for(self, context: Context | None) -> TokenPolicy:
+        return self.run.authenticator(context_value(context, "principal"))
+
+    @override
+    def get_new_paginator(self) -> GooglePaginator:
+        return GooglePaginator()
+
+    @override
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
+        body = self.parse_json(response)
+        try:
+            items = list(list_items(body, self.items_key))
+        except ValueError as exc:
+            raise self.malformed(response, str(exc)) from exc
+        self.on_page(body)
+        return items
+
+    def on_page(self, body: Mapping[str, Any]) -> None:
+        """Hook for page-level fields (the sync token of the last page)."""
+
+    def page_params(self, next_page_token: Any, size: int) -> dict[str, Any]:
+        params: dict[str, Any] = {"maxResults": size}
+        if next_page_token:
+            params["pageToken"] = next_page_token
+        return params
+
+
+class GoogleCalendars(GoogleStream):
+    """Calendars in each principal's calendar list, each read once across principals."""
+
+    name = "google_calendars"
+    path = "/users/me/calendarList"
+    primary_keys: ClassVar[tuple[str, ...]] = ("calendar_id",)
+
+    @property
+    @override
+    def partitions(self) -> list[dict[str, Any]] | None:
+        if "google" not in self.config:  # discovery, or another provider's run
+            return None
+        return [{"principal": p.label} for p in self.run.settings.principals]
+
+    @override
+    def get_url_params(self, context: Context | None, next_page_token: Any) -> dict[str, Any]:
+        return self.page_params(next_page_token, CALENDAR_PAGE)
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        if "google" not in self.config:
+            self.logger.info("google: no google block in the configuration; nothing to read")
+            return
+        wanted = self.run.settings.calendar_ids
+        for item in super().get_records(context):
+            try:
+                facts = records.calendar_facts(item)
+                record = records.calendar_record(item)
+            except (KeyError, ValueError) as exc:
+                raise self.malformed(None, f"calendar list entry without {exc}") from exc
+            # A calendar shared with several subjects is read once, through the first.
+            if facts.calendar_id in self.run.calendars:
+                continue
+            if wanted is not None and facts.calendar_id not in wanted:
+                continue
+            self.run.calendars[facts.calendar_id] = facts
+            yield record
+        if context_value(context, "principal") == self.run.settings.principals[-1].label:
+            self._warn_missing(wanted)
+
+    def _warn_missing(self, wanted: tuple[str, ...] | None) -> None:
+        for calendar_id in sorted(set(wanted or ()) - set(self.run.calendars)):
+            self.logger.warning(
+                "google: calendar %s from google.calendar_ids is in no principal's calendar "
+                "list: add it to the list (subscribe) or check the id",
+                calendar_id,
+            )
+
+    @override
+    def get_child_context(self, record: dict[str, Any], context: Context | None) -> dict[str, Any]:
+        return {
+            "principal": context_value(context, "principal"),
+            "calendar_id": record["calendar_id"],
+        }
+
+
+class GoogleSeries(GoogleStream):
+    """Recurring series (masters). The listing also names modified occurrences."""
+
+    name = "google_series"
+    path = "/calendars/{calendar_id}/events"
+    primary_keys: ClassVar[tuple[str, ...]] = ("calendar_id", "series_id")
+    parent_stream_type = GoogleCalendars
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync_token: str | None = None
+
+    @override
+    def get_url_params(self, context: Context | None, next_page_token: Any) -> dict[str, Any]:
+        # No time bounds: the listing then ends with a sync token for later incremental runs.
+        # singleEvents=false keeps masters and lists modified/cancelled occurrences apart.
+        return {
+            "singleEvents": "false",
+            "showDeleted": "true",
+            **self.page_params(next_page_token, EVENT_PAGE),
+        }
+
+    @override
+    def on_page(self, body: Mapping[str, Any]) -> None:
+        if body.get("nextSyncToken"):
+            self._sync_token = str(body["nextSyncToken"])
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        calendar_id = context_value(context, "calendar_id")
+        calendar = self.run.calendars[calendar_id]
+        self._sync_token = None
+        masters: list[dict[str, Any]] = []
+        modified: dict[str, set[str]] = {}
+        # Read the whole listing first: a modified occurrence may come before its master.
+        for item in super().get_records(context):
+            if records.is_master(item):
+                masters.append(item)
+            elif records.is_modified_occurrence(item):
+                modified.setdefault(str(item["recurringEventId"]), set()).add(str(item["id"]))
+        for master in masters:
+            try:
+                facts = records.series_facts(master, calendar)
+                record = records.series_record(master, facts)
+            except (KeyError, ValueError) as exc:
+                raise self.malformed(None, f"series {master.get('id')}: {exc}") from exc
+            self.run.series[(calendar_id, facts.series_id)] = (
+                facts,
+                frozenset(modified.get(facts.series_id, ())),
+            )
+            yield record
+        # Reached only after every record above and its occurrences were written.
+        if not self.listing_skipped:
+            self.run.calendar_done(self.stream_state, calendar_id, self._sync_token)
+
+    @override
+    def get_child_context(self, record: dict[str, Any], context: Context | None) -> dict[str, Any]:
+        return {
+            "principal": context_value(context, "principal"),
+            "calendar_id": record["calendar_id"],
+            "series_id": record["series_id"],
+        }
+
+
+class GoogleInstances(GoogleStream):
+    """Occurrences of each recurring series, one page of up to 2,500 at a time."""
+
+    name = "google_instances"
+    path = "/calendars/{calendar_id}/events/{series_id}/instances"
+    primary_keys: ClassVar[tuple[str, ...]] = ("instance_key",)
+    parent_stream_type = GoogleSeries
+
+    @override
+    def get_url_params(self, context: Context | None, next_page_token: Any) -> dict[str, Any]:
+        window = self.run.window
+        # timeMin bounds the end (inclusive here), timeMax the start (exclusive); the exact
+        # scope rule is applied to each record below.
+        return {
+            "timeMin": timeutil.format_rfc3339(window.start),
+            "timeMax": timeutil.format_rfc3339(window.end),
+            "showDeleted": "true",
+            **self.page_params(next_page_token, EVENT_PAGE),
+        }
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        key = (context_value(context, "calendar_id"), context_value(context, "series_id"))
+        facts, modified = self.run.series[key]
+        seen: set[str] = set()
+        for item in super().get_records(context):
+            try:
+                record = records.instance_record(item, facts, modified)
+            except (KeyError, ValueError) as exc:
+                raise self.malformed(None, f"occurrence {item.get('id')}: {exc}") from exc
+            if record["instance_key"] in seen or not self._in_window(record):
+                continue
+            seen.add(record["instance_key"])
+            yield record
+
+    def _in_window(self, record: Mapping[str, Any]) -> bool:
+        return self.run.window.overlaps(
+            timeutil.parse_instant(record["start_at"]), timeutil.parse_instant(record["end_at"])
+        )
+
+
+class _RunHolder:
+    """Builds the run on first use: discovery needs no configuration, syncing does."""
+
+    def __init__(self, tap: Any) -> None:
+        self._tap = tap
+        self._run: GoogleRun | None = None
+
+    def get(self) -> GoogleRun:
+        if self._run is None:
+            self._run = GoogleRun.start(self._tap, datetime.now(UTC))
+        return self._run
+
+
+def google_streams(tap: Any) -> list[GoogleStream]:
+    holder = _RunHolder(tap)
+    return [
+        GoogleCalendars(tap, schema=record_schemas.load("calendar"), run=holder),
+        GoogleSeries(tap, schema=record_schemas.load("series"), run=holder),
+        GoogleInstances(tap, schema=record_schemas.load("instance"), run=holder),
+    ]

@@ -1,0 +1,150 @@
+"""`tap-calinstances-sandbox`: serve the emulated APIs and print a tap config for them."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from tap_calinstances.sandbox.faults import Faults
+from tap_calinstances.sandbox.google import API_ROOT, TOKEN_PATH
+from tap_calinstances.sandbox.server import Sandbox
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tap-calinstances-sandbox",
+        description="Serve working emulations of the calendar APIs (Google Calendar v3) on "
+        "a local port, and print a tap-calinstances config that points at them.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback)")
+    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host (the sandbox hands out credentials)",
+    )
+    parser.add_argument("--seed", type=int, default=7, help="dataset seed")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        help="number of generated series on an extra load-test calendar",
+    )
+    parser.add_argument(
+        "--google-auth",
+        choices=("refresh_token", "service_account"),
+        default="refresh_token",
+        help="kind of Google credentials to print",
+    )
+    parser.add_argument("--start-date", default="2026-01-01T00:00:00Z")
+    parser.add_argument("--end-date", default=None)
+    parser.add_argument("--config-out", default=None, help="also write the config here")
+    faults = parser.add_argument_group("faults (N = every Nth API request; 0 = off)")
+    for name, help_text in (
+        ("latency-ms", "delay added to every request, in ms"),
+        ("rate-limit-every", "answer with the rate-limit signal"),
+        ("server-error-every", "answer 503 backendError"),
+        ("drop-every", "reset the connection without an answer"),
+        ("token-ttl-requests", "access tokens die after N API requests"),
+        ("malformed-every", "answer 200 with a body that is not JSON"),
+    ):
+        faults.add_argument(f"--{name}", type=int, default=0, metavar="N", help=help_text)
+    parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    return parser
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _write_private(path: str, text: str) -> None:
+    """The config holds credentials: readable by the owner only."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not _is_loopback(args.host) and not args.allow_remote:
+        print(
+            f"refusing to bind {args.host}: the sandbox hands out credentials to anyone "
+            "who can reach it. Pass --allow-remote if you mean it.",
+            file=sys.stderr,
+        )
+        return 2
+    logging.basicConfig(
+        stream=sys.stderr,
+        format="sandbox: %(message)s",
+        level=logging.WARNING if args.quiet else logging.INFO,
+    )
+    try:
+        faults = Faults(
+            latency_ms=args.latency_ms,
+            rate_limit_every=args.rate_limit_every,
+            server_error_every=args.server_error_every,
+            drop_every=args.drop_every,
+            token_ttl_requests=args.token_ttl_requests,
+            malformed_every=args.malformed_every,
+        )
+        sandbox = Sandbox(
+            seed=args.seed, scale=args.scale, faults=faults, host=args.host, port=args.port
+        )
+    except ValueError as exc:
+        print(f"tap-calinstances-sandbox: {exc}", file=sys.stderr)
+        return 2
+
+    stop = threading.Event()
+
+    def request_stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        sandbox.start()
+    except OSError as exc:  # port taken, address not available, ...
+        print(
+            f"tap-calinstances-sandbox: cannot listen on {args.host}:{args.port}: {exc}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        config = sandbox.tap_config(
+            google_auth=args.google_auth, start_date=args.start_date, end_date=args.end_date
+        )
+        text = json.dumps(config, indent=2) + "\n"
+        if args.config_out:
+            _write_private(args.config_out, text)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        print(
+            f"serving Google Calendar v3 on {sandbox.url}{API_ROOT} (token endpoint "
+            f"{sandbox.url}{TOKEN_PATH}, controls at {sandbox.url}/_sandbox/); "
+            "stop with Ctrl-C",
+            file=sys.stderr,
+            flush=True,
+        )
+        # Wake up now and then so the signal handlers get to run on the main thread.
+        while not stop.wait(0.2):
+            pass
+    finally:
+        sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

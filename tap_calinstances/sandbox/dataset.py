@@ -1,0 +1,219 @@
+"""The sandbox's fixed dataset: who, which calendars, which series and exceptions.
+
+Tests assert exact values against it, so changing it changes the contract of the tests.
+`scale` adds a generated load-test calendar (see loadgen.py).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tap_calinstances.sandbox.loadgen import load_calendar_id, load_series
+from tap_calinstances.sandbox.model import (
+    CREATED,
+    UPDATED,
+    Attendee,
+    Calendar,
+    Dataset,
+    OAuthClient,
+    Override,
+    Principal,
+    Sequence,
+    Series,
+    event_id,
+    wall,
+)
+
+ALEX = "alex@sandbox.example"
+ROBIN = "robin@sandbox.example"
+ROOM_HUDSON = "room-hudson@resource.sandbox.example"
+ALEX_CALENDAR = ALEX
+ROBIN_CALENDAR = ROBIN
+OPS_CALENDAR = "ops#oncall@group.calendar.sandbox.example"
+
+
+def _derived(seed: int, label: str, alphabet: str, length: int) -> str:
+    """A deterministic, random-looking string, so a seed always yields the same config."""
+    rng = random.Random(f"{seed}:{label}")
+    return "".join(rng.choice(alphabet) for _ in range(length))
+
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _oauth_client(seed: int) -> OAuthClient:
+    number = _derived(seed, "client-number", "0123456789", 12)
+    slug = _derived(seed, "client-slug", "0123456789abcdefghijklmnopqrstuv", 32)
+    return OAuthClient(
+        client_id=f"{number}-{slug}.apps.googleusercontent.com",
+        client_secret="GOCSPX-" + _derived(seed, "client-secret", _B64, 28),
+        refresh_token="1//0" + _derived(seed, "refresh-token", _B64, 99),
+        principal=ALEX,
+    )
+
+
+def _fixed_calendars(seq: Sequence) -> list[Calendar]:
+    def calendar(calendar_id: str, summary: str, timezone: str, **extra: Any) -> Calendar:
+        return Calendar(
+            id=calendar_id, summary=summary, timezone=timezone, seq=seq(), updated=CREATED, **extra
+        )
+
+    return [
+        calendar(ALEX_CALENDAR, "Alex Rivera", "America/New_York", description=None,
+                 owner=ALEX, members=((ALEX, "owner"),), primary_of=ALEX, color_id="14"),
+        calendar(OPS_CALENDAR, "Ops on-call", "Europe/London",
+                 description="Who holds the pager", owner=ALEX,
+                 members=((ALEX, "owner"), (ROBIN, "reader")), primary_of=None, color_id="7"),
+        calendar(ROBIN_CALENDAR, "Robin Becker", "Europe/Berlin", description=None,
+                 owner=ROBIN, members=((ROBIN, "owner"),), primary_of=ROBIN, color_id="14"),
+    ]  # fmt: skip
+
+
+def _fixed_series(seq: Sequence) -> list[Series]:
+    def series(
+        key: str,
+        calendar_id: str,
+        summary: str,
+        rrule: str | None,
+        *,
+        start: datetime,
+        minutes: int,
+        zone: str | None,
+        organizer: str = ALEX,
+        **extra: Any,
+    ) -> Series:
+        return Series(
+            key=key,
+            id=event_id(key),
+            calendar_id=calendar_id,
+            summary=summary,
+            organizer=organizer,
+            start=start,
+            duration=timedelta(minutes=minutes),
+            timezone=zone,
+            rrule=rrule,
+            seq=seq(),
+            updated=UPDATED,
+            **extra,
+        )
+
+    alex = Attendee(ALEX, "Alex Rivera", "accepted")
+    robin = Attendee(ROBIN, "Robin Becker", "accepted")
+    ny, london = "America/New_York", "Europe/London"
+    weekly = series(
+        "weekly-sync",
+        ALEX_CALENDAR,
+        "Weekly sync",
+        "RRULE:FREQ=WEEKLY;BYDAY=MO",
+        start=wall(2026, 1, 5, 9),
+        minutes=60,
+        zone=ny,
+        description="What we are shipping this week.",
+        location="Hudson room",
+        attendees=(
+            alex,
+            replace(robin, response="needsAction"),
+            Attendee(ROOM_HUDSON, "Hudson room", "accepted", resource=True),
+        ),
+    )
+    monthly = series(
+        "monthly-review",
+        ALEX_CALENDAR,
+        "Monthly review",
+        "RRULE:FREQ=MONTHLY;BYDAY=2TU",
+        start=wall(2026, 1, 13, 15),
+        minutes=90,
+        zone=ny,
+        description="The month's numbers, one slide each.",
+        attendees=(alex, replace(robin, response="tentative", optional=True)),
+    )
+    standup = series(
+        "daily-standup",
+        OPS_CALENDAR,
+        "Daily standup",
+        "RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR",
+        start=wall(2026, 1, 5, 9, 30),
+        minutes=15,
+        zone=london,
+        description="Yesterday, today, blockers.",
+        attendees=(alex, robin),
+    )
+    focus = series(
+        "focus-day",
+        ROBIN_CALENDAR,
+        "Focus day",
+        "RRULE:FREQ=WEEKLY;BYDAY=FR",
+        start=wall(2026, 1, 9),
+        minutes=24 * 60,
+        zone=None,
+        organizer=ROBIN,
+        description="No meetings.",
+        all_day=True,
+        transparent=True,
+    )
+    legacy = series(
+        "legacy-sync",
+        ALEX_CALENDAR,
+        "Legacy sync",
+        "RRULE:FREQ=WEEKLY;BYDAY=TH;UNTIL=20251218T000000Z",
+        start=wall(2025, 6, 5, 11),
+        minutes=30,
+        zone=ny,
+        description="Replaced by Weekly sync.",
+        attendees=(alex, robin),
+    )
+    dentist = series(
+        "dentist", ALEX_CALENDAR, "Dentist", None, start=wall(2026, 2, 3, 8), minutes=60, zone=ny
+    )
+    # Exceptions are changed later than their series, so they carry later stamps.
+    moved = Override(
+        wall(2026, 2, 10, 9, 30),
+        seq(),
+        datetime(2026, 1, 20, 9, 0, tzinfo=UTC),
+        start=wall(2026, 2, 10, 11),
+        end=wall(2026, 2, 10, 11, 15),
+    )
+    cancelled = Override(
+        wall(2026, 2, 12, 9, 30), seq(), datetime(2026, 1, 21, 9, 0, tzinfo=UTC), cancelled=True
+    )
+    edited = Override(
+        wall(2026, 2, 17, 9, 30),
+        seq(),
+        datetime(2026, 1, 22, 9, 0, tzinfo=UTC),
+        summary="Daily standup (demo day)",
+    )
+    standup = replace(standup, overrides=(moved, cancelled, edited))
+    return [weekly, monthly, standup, focus, legacy, dentist]  # fmt: skip
+
+
+def build_dataset(seed: int = 7, scale: int = 0) -> Dataset:
+    """The fixed dataset, plus a load-test calendar of `scale` series when scale > 0."""
+    if scale < 0:
+        raise ValueError("scale must be >= 0")
+    seq = Sequence()
+    calendars = _fixed_calendars(seq)
+    series = _fixed_series(seq)
+    if scale:
+        calendars.append(
+            Calendar(
+                load_calendar_id(seed),
+                "Load test",
+                f"{scale} generated series",
+                "America/Chicago",
+                ALEX,
+                ((ALEX, "owner"),),
+                None,
+                "2",
+                seq(),
+                CREATED,
+            )
+        )
+        series.extend(load_series(seed, scale, seq, organizer=ALEX))
+    principals = (
+        Principal(ALEX, "Alex Rivera", "America/New_York"),
+        Principal(ROBIN, "Robin Becker", "Europe/Berlin"),
+    )
+    return Dataset(principals, _oauth_client(seed), tuple(calendars), tuple(series), seq.value)

@@ -1,0 +1,82 @@
+"""Fault switches of the sandbox and the decision "does API request number k get a fault".
+
+Faults are counted over API requests only (token requests and control requests do not
+count), numbered from 1 in arrival order since the switches were last set. A switch set
+to N faults request k when k % N == 0, so a run is reproducible and a retry, being the
+next number, passes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+# Faults decided by the request number alone, in priority order: when one number is a
+# multiple of several switches, the first one in this tuple wins.
+NUMBERED_FAULTS = ("drop", "server_error", "rate_limit", "malformed")
+
+# Names recorded in RequestRecord.fault for faults decided elsewhere.
+TOKEN_EXPIRED = "token_expired"  # noqa: S105 (a fault name, not a secret)
+FORBIDDEN = "forbidden"
+
+_EVERY_FIELD = {
+    "drop": "drop_every",
+    "server_error": "server_error_every",
+    "rate_limit": "rate_limit_every",
+    "malformed": "malformed_every",
+}
+
+
+@dataclass(frozen=True)
+class Faults:
+    """What the sandbox breaks on purpose. Immutable: swap it whole to change it."""
+
+    latency_ms: int = 0
+    rate_limit_every: int = 0
+    rate_limit_status: int = 429
+    rate_limit_reason: str = "rateLimitExceeded"
+    server_error_every: int = 0
+    drop_every: int = 0
+    token_ttl_requests: int = 0
+    malformed_every: int = 0
+    forbidden_calendars: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        for item in dataclasses.fields(self):
+            value = getattr(self, item.name)
+            if item.type == "int" and (not isinstance(value, int) or value < 0):
+                raise ValueError(f"fault setting {item.name} must be an integer >= 0")
+        if self.rate_limit_status not in (403, 429):
+            # Google signals rate limits with exactly these two statuses.
+            raise ValueError("rate_limit_status must be 403 or 429")
+        if isinstance(self.forbidden_calendars, str):
+            raise ValueError("forbidden_calendars must be a list of calendar ids")
+        object.__setattr__(self, "forbidden_calendars", tuple(self.forbidden_calendars))
+
+    def decide(self, number: int) -> str | None:
+        """The fault that API request `number` (counted from 1) gets, or None."""
+        for name in NUMBERED_FAULTS:
+            every = getattr(self, _EVERY_FIELD[name])
+            if every and number % every == 0:
+                return name
+        return None
+
+    def replace(self, **fields: Any) -> Faults:
+        """A copy with `fields` changed; unknown names are an error, not ignored."""
+        known = {item.name for item in dataclasses.fields(self)}
+        unknown = sorted(set(fields) - known)
+        if unknown:
+            raise ValueError(f"unknown fault settings: {', '.join(unknown)}")
+        if "forbidden_calendars" in fields:
+            fields["forbidden_calendars"] = tuple(fields["forbidden_calendars"] or ())
+        return dataclasses.replace(self, **fields)
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["forbidden_calendars"] = list(self.forbidden_calendars)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Faults:
+        return cls().replace(**data)

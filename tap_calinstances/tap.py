@@ -1,0 +1,122 @@
+"""tap-calinstances: the configuration schema and which streams exist. Nothing else."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import PurePath
+from typing import Any
+
+from singer_sdk import Stream, Tap
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+from typing_extensions import override
+
+from tap_calinstances import redaction
+from tap_calinstances import settings as common
+from tap_calinstances.providers.google import settings as google_settings
+from tap_calinstances.providers.google.streams import google_streams
+
+# Each provider: its config block schema and the function that checks it.
+PROVIDERS = {"google": google_settings}
+
+# The tap's own settings. The SDK appends its built-in ones (stream maps, flattening, batch)
+# to ``config_jsonschema`` in place, so this copy is what meltano.yml and the secret list
+# are checked against.
+SETTINGS = th.PropertiesList(
+    th.Property(
+        "start_date",
+        th.DateTimeType,
+        required=True,
+        description="Earliest point of the extraction window: occurrences that end "
+        "after it are in scope.",
+    ),
+    th.Property(
+        "end_date",
+        th.DateTimeType,
+        description="Latest point of the window: occurrences that start before it "
+        "are in scope (default: now + lookahead_days).",
+    ),
+    th.Property(
+        "lookahead_days",
+        th.IntegerType,
+        default=common.DEFAULT_LOOKAHEAD_DAYS,
+        description="How far past now the window reaches when end_date is not set.",
+        minimum=0,
+    ),
+    th.Property(
+        "google", google_settings.SCHEMA, description="Google Calendar API v3; present to enable."
+    ),
+).to_dict()
+
+
+class TapCalInstances(Tap):
+    """Occurrences of recurring calendar events from Google Calendar, Microsoft Graph and
+    Feishu/Lark, in one normalized shape."""
+
+    name = "tap-calinstances"
+
+    config_jsonschema = copy.deepcopy(SETTINGS)
+
+    def __init__(
+        self,
+        *,
+        config: dict[str, Any] | PurePath | str | list[PurePath | str] | None = None,
+        catalog: Any = None,
+        state: Any = None,
+        parse_env_config: bool = False,
+        validate_config: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        # The SDK's own validation echoes offending values, which may be secrets: this tap
+        # validates itself, naming settings only.
+        super().__init__(
+            config=config,
+            catalog=catalog,
+            state=state,
+            parse_env_config=parse_env_config,
+            validate_config=False,
+            **kwargs,
+        )
+        if validate_config:
+            problems = self.config_problems(self.config)
+            if problems:
+                raise ConfigValidationError("Config validation failed", errors=problems)
+        redaction.install(redaction.secret_values(self.config, self.secret_settings()))
+
+    @classmethod
+    def config_problems(cls, config: Mapping[str, Any]) -> list[str]:
+        """Everything wrong with ``config``, found before any network request."""
+        problems = common.schema_problems(cls.config_jsonschema, config)
+        if problems:
+            return problems
+        problems = common.check_common(config, datetime.now(UTC))
+        for key, provider in PROVIDERS.items():
+            if key in config:
+                problems += provider.check(config[key])
+        if not any(key in config for key in PROVIDERS):
+            problems.append(f"no provider enabled: add a block for one of {sorted(PROVIDERS)}")
+        return problems
+
+    @classmethod
+    def secret_settings(cls) -> list[str]:
+        """Dotted paths of the settings marked secret in the schema."""
+        paths: list[str] = []
+        for name, prop in SETTINGS["properties"].items():
+            if prop.get("secret"):
+                paths.append(name)
+            for sub, sub_prop in prop.get("properties", {}).items():
+                if sub_prop.get("secret"):
+                    paths.append(f"{name}.{sub}")
+        return paths
+
+    @override
+    def discover_streams(self) -> list[Stream]:
+        # The catalog is static: every provider's streams, configured or not, so that
+        # `meltano select --list` works before credentials exist.
+        return [*google_streams(self)]
+
+
+if __name__ == "__main__":
+    TapCalInstances.cli()

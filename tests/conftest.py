@@ -1,0 +1,46 @@
+"""Shared fixtures: a sandbox per test module, and configs pointing the tap at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tap_calinstances.sandbox import Sandbox
+
+START, END = "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(seed=7) as sb:
+        yield sb
+
+
+@pytest.fixture
+def clean_sandbox(sandbox: Sandbox) -> Sandbox:
+    """The module's sandbox with no faults and an empty request log."""
+    sandbox.set_faults(
+        latency_ms=0,
+        rate_limit_every=0,
+        server_error_every=0,
+        drop_every=0,
+        token_ttl_requests=0,
+        malformed_every=0,
+        forbidden_calendars=(),
+    )
+    sandbox.clear_requests()
+    return sandbox
+
+
+@pytest.fixture
+def user_config(clean_sandbox: Sandbox) -> dict[str, Any]:
+    """Refresh-token user alex@sandbox.example, 2026 as the window."""
+    return clean_sandbox.tap_config(google_auth="refresh_token", start_date=START, end_date=END)
+
+
+@pytest.fixture
+def service_config(clean_sandbox: Sandbox) -> dict[str, Any]:
+    """Service account impersonating alex@ and robin@, 2026 as the window."""
+    return clean_sandbox.tap_config(google_auth="service_account", start_date=START, end_date=END)

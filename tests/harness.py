@@ -1,0 +1,84 @@
+"""Running the tap for tests: in-process for speed, or as the real CLI for exit codes/output."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tap_calinstances.tap import TapCalInstances
+
+TAP = str(Path(sys.executable).parent / "tap-calinstances")
+
+
+@dataclass
+class TapRun:
+    messages: list[dict[str, Any]]
+    stderr: str = ""
+    returncode: int = 0
+    stdout: str = field(default="", repr=False)
+
+    def records(self, stream: str) -> list[dict[str, Any]]:
+        return [
+            m["record"] for m in self.messages if m["type"] == "RECORD" and m["stream"] == stream
+        ]
+
+    @property
+    def states(self) -> list[dict[str, Any]]:
+        return [m["value"] for m in self.messages if m["type"] == "STATE"]
+
+    @property
+    def last_state(self) -> dict[str, Any]:
+        return self.states[-1]
+
+    def by_key(self, stream: str = "google_instances") -> dict[str, dict[str, Any]]:
+        return {r["instance_key"]: r for r in self.records(stream)}
+
+    def duplicates(self, stream: str, keys: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        counts = Counter(tuple(r[k] for k in keys) for r in self.records(stream))
+        return [key for key, n in counts.items() if n > 1]
+
+
+def _parse(stdout: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+
+
+def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> TapRun:
+    """Sync every stream in this process and collect the Singer messages."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        TapCalInstances(config=config, state=state or {}).sync_all()
+    return TapRun(_parse(out.getvalue()), err.getvalue(), 0, out.getvalue())
+
+
+def run_cli(
+    config: dict[str, Any],
+    tmp: Path,
+    *args: str,
+    state: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+) -> TapRun:
+    """The installed console script, as Meltano runs it."""
+    config_path = tmp / "config.json"
+    config_path.write_text(json.dumps(config), "utf-8")
+    command = [TAP, "--config", str(config_path), *args]
+    if state is not None:
+        state_path = tmp / "state.json"
+        state_path.write_text(json.dumps(state), "utf-8")
+        command += ["--state", str(state_path)]
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+    return TapRun(_parse(done.stdout), done.stderr, done.returncode, done.stdout)

@@ -196,20 +196,28 @@ class SandboxApp:
             number = self._number
         fault = faults.decide(number)
         self._delay(faults)
+        # Injected faults happen in front of authentication, as a gateway's 429 or 503
+        # would; the log still says whose request it was.
+        token = bearer_token(request.headers.get("Authorization"))
         if fault == "drop":
-            self._record(self._requests, provider, request, 0, None, fault)
+            self._record(
+                self._requests, provider, request, 0, self.tokens.principal_of(token), fault
+            )
             reset_connection(request.environ)
             # werkzeug treats ConnectionError as "client went away" and stays quiet.
             raise ConnectionResetError("sandbox dropped the connection on purpose")
         if fault is not None:
             response = provider.fault(fault, faults)
-            self._record(self._requests, provider, request, response.status_code, None, fault)
+            self._record(
+                self._requests,
+                provider,
+                request,
+                response.status_code,
+                self.tokens.principal_of(token),
+                fault,
+            )
             return response
-        check = self.tokens.check(
-            provider.name,
-            bearer_token(request.headers.get("Authorization")),
-            faults.token_ttl_requests,
-        )
+        check = self.tokens.check(provider.name, token, faults.token_ttl_requests)
         if check.state is not TokenState.VALID:
             response = provider.unauthenticated(check.state.value)
             self._record(

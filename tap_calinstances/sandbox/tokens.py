@@ -68,6 +68,12 @@ class TokenStore:
             grant.uses += 1
             return TokenCheck(TokenState.VALID, grant.principal)
 
+    def principal_of(self, token: str | None) -> str | None:
+        """Who a token acts for, without counting a use (for the request log)."""
+        with self._lock:
+            grant = self._grants.get(token or "")
+            return grant.principal if grant else None
+
     def issued(self) -> list[str]:
         with self._lock:
             return list(self._grants)

@@ -57,9 +57,11 @@ def classify(response: requests.Response) -> Verdict | None:
             "the account cannot read it: share the calendar with the account, or "
             "leave it out of google.calendar_ids",
         )
-    if status == 404:
+    if status == 404 or (status == 410 and reason == "deleted"):
+        # 410 "deleted" is how Google answers for a series deleted after it was listed.
         return Verdict(Action.SKIP, reason, "it was deleted or unshared since it was listed")
     if status == 410:
+        # fullSyncRequired / updatedMinTooLongAgo: the sync token or updatedMin is too old.
         return Verdict(Action.RESTART, reason)
     return Verdict(
         Action.FAIL, reason, "Google rejected the request; please report this with the log"

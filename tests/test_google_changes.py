@@ -1,0 +1,80 @@
+"""Changes at the provider between runs reach the warehouse under the same keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tap_calinstances.sandbox import Sandbox
+from tests.harness import TapRun, run_tap
+
+ALEX = "alex@sandbox.example"
+
+
+@pytest.fixture
+def private_sandbox() -> Iterator[Sandbox]:
+    with Sandbox(seed=7) as sandbox:
+        yield sandbox
+
+
+def config(sandbox: Sandbox) -> dict[str, Any]:
+    return sandbox.tap_config(
+        google_auth="refresh_token",
+        start_date="2026-03-01T00:00:00Z",
+        end_date="2026-04-01T00:00:00Z",
+    )
+
+
+def weekly(run: TapRun, series_id: str) -> dict[str, dict[str, Any]]:
+    return {
+        r["original_start_at"]: r
+        for r in run.records("google_instances")
+        if r["series_id"] == series_id
+    }
+
+
+def test_cancel_move_and_rename_show_up_in_the_next_run(private_sandbox: Sandbox) -> None:
+    first = run_tap(config(private_sandbox))
+    series_id = private_sandbox.series_id("Weekly sync")
+    private_sandbox.change(
+        "cancel_occurrence",
+        calendar_id=ALEX,
+        series_id=series_id,
+        original_start="2026-03-16T09:00:00-04:00",
+    )
+    private_sandbox.change(
+        "move_occurrence",
+        calendar_id=ALEX,
+        series_id=series_id,
+        original_start="2026-03-23T09:00:00-04:00",
+        start="2026-03-24T15:00:00-04:00",
+        end="2026-03-24T16:00:00-04:00",
+    )
+    private_sandbox.change(
+        "edit_series", calendar_id=ALEX, series_id=series_id, summary="Weekly sync (renamed)"
+    )
+
+    second = run_tap(config(private_sandbox), state=first.last_state)
+    before, after = weekly(first, series_id), weekly(second, series_id)
+    assert set(before) == set(after)
+    cancelled = after["2026-03-16T13:00:00Z"]
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["instance_key"] == before["2026-03-16T13:00:00Z"]["instance_key"]
+    moved = after["2026-03-23T13:00:00Z"]
+    assert (moved["start_at"], moved["is_exception"]) == ("2026-03-24T19:00:00Z", True)
+    assert moved["instance_key"] == before["2026-03-23T13:00:00Z"]["instance_key"]
+    untouched = after["2026-03-30T13:00:00Z"]
+    assert untouched["summary"] == "Weekly sync (renamed)"
+    assert untouched["is_exception"] is False
+
+
+def test_a_deleted_series_stops_producing_occurrences(private_sandbox: Sandbox) -> None:
+    series_id = private_sandbox.series_id("Weekly sync")
+    assert weekly(run_tap(config(private_sandbox)), series_id) != {}
+    private_sandbox.change("delete_series", calendar_id=ALEX, series_id=series_id)
+    run = run_tap(config(private_sandbox))
+    assert "Weekly sync" not in {s["summary"] for s in run.records("google_series")}
+    assert weekly(run, series_id) == {}
+    assert not [r for r in private_sandbox.requests if r.status >= 400]

@@ -1,0 +1,85 @@
+"""The shared mechanisms: retry schedule, giving up clearly, and secret redaction."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from tap_calinstances import streams
+from tap_calinstances.errors import ProviderError
+from tap_calinstances.redaction import MASK, RedactSecrets, secret_values
+from tap_calinstances.sandbox import Sandbox
+from tests.harness import run_tap
+
+
+@pytest.mark.parametrize(
+    ("hint", "attempt", "wait"),
+    [
+        (None, 0, 1.0),
+        (None, 3, 8.0),
+        (None, 10, 60.0),
+        (2.128, 0, 2.128),
+        (0.0, 5, 0.0),
+        (900.0, 0, 60.0),
+        (-3.0, 0, 0.0),
+    ],
+    ids=[
+        "first",
+        "exponential",
+        "capped",
+        "fractional-retry-after",
+        "refresh-now",
+        "huge-hint-capped",
+        "negative-hint",
+    ],
+)
+def test_retry_waits(hint: float | None, attempt: int, wait: float) -> None:
+    assert streams.retry_waits(hint, attempt) == pytest.approx(wait)
+
+
+def test_the_tap_gives_up_after_its_retry_budget_with_advice(
+    clean_sandbox: Sandbox, user_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every request is rate limited; a small budget keeps the test quick.
+    monkeypatch.setattr(streams, "RETRY_MAX_TRIES", 3)
+    monkeypatch.setattr(streams, "RETRY_BASE_SECONDS", 0.05)
+    clean_sandbox.set_faults(rate_limit_every=1)
+    with pytest.raises(ProviderError, match=r"gave up after 3 tries.*wait and re-run"):
+        run_tap(user_config)
+    assert len(clean_sandbox.requests) == 3
+
+
+def test_secret_values_cover_nested_and_multiline_secrets() -> None:
+    config = {
+        "google": {
+            "client_secret": "s3cr3t-value",
+            "service_account_info": {
+                "private_key": "-----BEGIN-----\nAAAABBBBCCCC\n-----END-----\n"
+            },
+        }
+    }
+    found = secret_values(config, ["google.client_secret", "google.service_account_info"])
+    assert "s3cr3t-value" in found
+    assert "AAAABBBBCCCC" in found
+
+
+def test_redaction_masks_messages_and_tracebacks() -> None:
+    redactor = RedactSecrets(["s3cr3t-value"])
+    try:
+        raise RuntimeError("token s3cr3t-value refused")
+    except RuntimeError:
+        record = logging.LogRecord(
+            "x",
+            logging.ERROR,
+            __file__,
+            1,
+            "sent %s",
+            ("s3cr3t-value",),
+            exc_info=__import__("sys").exc_info(),
+        )
+    assert redactor.filter(record)
+    assert record.getMessage() == f"sent {MASK}"
+    assert "s3cr3t-value" not in (record.exc_text or "")
+    assert MASK in (record.exc_text or "")

@@ -105,8 +105,8 @@ def _times(start: datetime | date, end: datetime | date, zone: str) -> dict[str,
             timeutil.local_date(start_at, zone),
             timeutil.local_date(end_at, zone),
         )
-    else:
-        start_date, end_date = start, end if isinstance(end, date) else end.date()
+    else:  # all-day: the dates as given, the end already exclusive
+        start_date, end_date = start, end
     return {
         "start_at": timeutil.format_instant(start_at),
         "end_at": timeutil.format_instant(end_at),
@@ -115,6 +115,42 @@ def _times(start: datetime | date, end: datetime | date, zone: str) -> dict[str,
         "start_date": start_date.isoformat(),
         "end_date": end_date.isoformat(),
     }
+
+
+def _identity(
+    series: SeriesFacts, original: datetime, zone: str, times: dict[str, Any]
+) -> dict[str, Any]:
+    """The fields every record has, read or synthesized: where it belongs and when."""
+    return {
+        "instance_key": instance_key(
+            series.provider, series.calendar_id, series.series_id, original
+        ),
+        "provider": series.provider,
+        "calendar_id": series.calendar_id,
+        "owner_id": series.owner_id,
+        "series_id": series.series_id,
+        "original_start_at": timeutil.format_instant(original),
+        **times,
+        "timezone": zone,
+    }
+
+
+# What a cancellation cannot know: nobody is invited to what does not take place.
+_NO_DETAILS: dict[str, Any] = dict.fromkeys(
+    (
+        "description",
+        "location",
+        "organizer_email",
+        "organizer_name",
+        "attendees",
+        "show_as",
+        "html_link",
+        "ical_uid",
+        "updated_at",
+        "etag",
+        "raw",
+    )
+)
 
 
 def _check(value: str | None, allowed: frozenset[str], what: str) -> str | None:
@@ -131,28 +167,19 @@ def instance_record(series: SeriesFacts, occurrence: Occurrence) -> dict[str, An
     if status == "cancelled":
         # Providers send cancelled occurrences with little or nothing but the original start;
         # the record carries what was scheduled, like a synthesized cancellation.
-        record = cancellation_record(series, original)
-        record.update(
-            instance_id=occurrence.instance_id,
-            raw=occurrence.raw,
-            updated_at=_maybe_instant(occurrence.updated_at),
-            etag=occurrence.etag,
-            ical_uid=occurrence.ical_uid,
-            html_link=occurrence.html_link,
-        )
-        return record
+        return {
+            **cancellation_record(series, original),
+            "instance_id": occurrence.instance_id,
+            "raw": occurrence.raw,
+            "updated_at": _maybe_instant(occurrence.updated_at),
+            "etag": occurrence.etag,
+            "ical_uid": occurrence.ical_uid,
+            "html_link": occurrence.html_link,
+        }
+    attendees = occurrence.attendees
     return {
-        "instance_key": instance_key(
-            series.provider, series.calendar_id, series.series_id, original
-        ),
-        "provider": series.provider,
-        "calendar_id": series.calendar_id,
-        "owner_id": series.owner_id,
-        "series_id": series.series_id,
+        **_identity(series, original, zone, _times(occurrence.start, occurrence.end, zone)),
         "instance_id": occurrence.instance_id,
-        "original_start_at": timeutil.format_instant(original),
-        **_times(occurrence.start, occurrence.end, zone),
-        "timezone": zone,
         "is_all_day": not isinstance(occurrence.start, datetime),
         "status": status,
         "is_exception": occurrence.is_exception,
@@ -161,9 +188,7 @@ def instance_record(series: SeriesFacts, occurrence: Occurrence) -> dict[str, An
         "location": occurrence.location,
         "organizer_email": occurrence.organizer_email,
         "organizer_name": occurrence.organizer_name,
-        "attendees": None
-        if occurrence.attendees is None
-        else [_checked_attendee(a) for a in occurrence.attendees],
+        "attendees": None if attendees is None else [_checked_attendee(a) for a in attendees],
         "show_as": _check(occurrence.show_as, SHOW_AS, "show_as"),
         "html_link": occurrence.html_link,
         "ical_uid": occurrence.ical_uid,
@@ -182,32 +207,13 @@ def cancellation_record(series: SeriesFacts, original_start: datetime) -> dict[s
     else:
         times = _times(original_start, original_start + series.duration, zone)
     return {
-        "instance_key": instance_key(
-            series.provider, series.calendar_id, series.series_id, original_start
-        ),
-        "provider": series.provider,
-        "calendar_id": series.calendar_id,
-        "owner_id": series.owner_id,
-        "series_id": series.series_id,
+        **_identity(series, original_start, zone, times),
+        **_NO_DETAILS,
         "instance_id": None,
-        "original_start_at": timeutil.format_instant(original_start),
-        **times,
-        "timezone": zone,
         "is_all_day": series.is_all_day,
         "status": "cancelled",
         "is_exception": False,
         "summary": series.summary,
-        "description": None,
-        "location": None,
-        "organizer_email": None,
-        "organizer_name": None,
-        "attendees": None,
-        "show_as": None,
-        "html_link": None,
-        "ical_uid": None,
-        "updated_at": None,
-        "etag": None,
-        "raw": None,
     }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import logging
 import os
@@ -16,6 +15,7 @@ from types import FrameType
 from tap_calinstances.sandbox.faults import Faults
 from tap_calinstances.sandbox.google import API_ROOT, TOKEN_PATH
 from tap_calinstances.sandbox.server import Sandbox
+from tap_calinstances.settings import is_loopback
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,15 +61,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _write_private(path: str, text: str) -> None:
     """The config holds credentials: readable by the owner only."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -79,7 +70,7 @@ def _write_private(path: str, text: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if not _is_loopback(args.host) and not args.allow_remote:
+    if not is_loopback(args.host) and not args.allow_remote:
         print(
             f"refusing to bind {args.host}: the sandbox hands out credentials to anyone "
             "who can reach it. Pass --allow-remote if you mean it.",

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tap_calinstances import timeutil
 from tap_calinstances.sandbox.model import (
     Attendee,
     Calendar,
@@ -306,12 +307,11 @@ class World:
 
 def _parse_instant(value: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError) as exc:
-        raise ChangeError(f"not an ISO 8601 date-time: {value!r}") from exc
-    if parsed.tzinfo is None:
-        raise ChangeError(f"time {value!r} needs an offset, e.g. 2026-03-02T09:00:00-05:00")
-    return parsed
+        return timeutil.parse_instant(value)
+    except timeutil.TimeValueError as exc:
+        raise ChangeError(
+            f"{exc}; write times with an offset, e.g. 2026-03-02T09:00:00-05:00"
+        ) from exc
 
 
 def _parse_day(value: str) -> date:

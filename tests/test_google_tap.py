@@ -150,6 +150,16 @@ def test_series_that_ended_before_the_window_has_no_occurrences(user_run: TapRun
     assert occurrences(user_run, "Legacy sync") == {}
 
 
+def test_series_that_ended_before_the_window_costs_no_request(
+    user_run: TapRun, user_requests: list[Any]
+) -> None:
+    (legacy,) = [s for s in user_run.records("google_series") if s["summary"] == "Legacy sync"]
+    (weekly,) = [s for s in user_run.records("google_series") if s["summary"] == "Weekly sync"]
+    instances = [r.path for r in user_requests if r.path.endswith("/instances")]
+    assert not [p for p in instances if legacy["series_id"] in p]
+    assert [p for p in instances if weekly["series_id"] in p]
+
+
 def test_single_events_never_appear(user_run: TapRun) -> None:
     everything = user_run.records("google_series") + user_run.records("google_instances")
     assert all(r["summary"] != "Dentist" for r in everything)

@@ -104,6 +104,12 @@ def series_facts(master: Mapping[str, Any], calendar: CalendarFacts) -> SeriesFa
     )
 
 
+def rule_start(master: Mapping[str, Any], facts: SeriesFacts) -> datetime:
+    """The series' first start as an aware time in its own zone: what its rule expands from."""
+    start = _when(master.get("start"))
+    return _as_instant(start, facts.timezone).astimezone(timeutil.zone(facts.timezone))
+
+
 def series_record(master: Mapping[str, Any], facts: SeriesFacts) -> dict[str, Any]:
     lines = [str(line) for line in master.get("recurrence") or []]
     start = _when(master.get("start"))

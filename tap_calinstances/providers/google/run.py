@@ -20,6 +20,15 @@ if TYPE_CHECKING:
     from singer_sdk import Tap
 
 
+@dataclass(frozen=True)
+class SeriesPlan:
+    """A series as the series listing left it for the instances stream."""
+
+    facts: SeriesFacts
+    modified_ids: frozenset[str]  # occurrences the listing showed as edited or moved
+    read_instances: bool  # False when the rule provably has no occurrence in the window
+
+
 @dataclass
 class GoogleRun:
     """Created lazily on first use, so that discovery works without any configuration."""
@@ -29,8 +38,8 @@ class GoogleRun:
     window: Window
     _tokens: dict[str, TokenPolicy] = field(default_factory=dict)
     calendars: dict[str, CalendarFacts] = field(default_factory=dict)
-    # Series facts of the calendar being read, and the ids of their modified occurrences.
-    series: dict[tuple[str, str], tuple[SeriesFacts, frozenset[str]]] = field(default_factory=dict)
+    # What the instances stream needs of each series of the calendar being read.
+    series: dict[tuple[str, str], SeriesPlan] = field(default_factory=dict)
 
     @classmethod
     def start(cls, tap: Tap, now: datetime) -> GoogleRun:

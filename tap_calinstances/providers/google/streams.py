@@ -10,12 +10,13 @@ import requests
 from singer_sdk.helpers.types import Context
 from typing_extensions import override
 
-from tap_calinstances import record_schemas, timeutil
+from tap_calinstances import record_schemas, recurrence, timeutil
 from tap_calinstances.auth import TokenPolicy
 from tap_calinstances.errors import Verdict
+from tap_calinstances.normalize import SeriesFacts
 from tap_calinstances.providers.google import errors, records
 from tap_calinstances.providers.google.paginator import GooglePaginator
-from tap_calinstances.providers.google.run import GoogleRun, context_value
+from tap_calinstances.providers.google.run import GoogleRun, SeriesPlan, context_value
 from tap_calinstances.streams import CalendarStream, list_items
 
 # Google's largest pages: fewer requests against a 600 requests/min/user quota.
@@ -177,14 +178,22 @@ class GoogleSeries(GoogleStream):
                 record = records.series_record(master, facts)
             except (KeyError, ValueError) as exc:
                 raise self.malformed(None, f"series {master.get('id')}: {exc}") from exc
-            self.run.series[(calendar_id, facts.series_id)] = (
-                facts,
-                frozenset(modified.get(facts.series_id, ())),
+            moved = frozenset(modified.get(facts.series_id, ()))
+            self.run.series[(calendar_id, facts.series_id)] = SeriesPlan(
+                facts, moved, read_instances=bool(moved) or self._may_occur(master, facts)
             )
             yield record
         # Reached only after every record above and its occurrences were written.
         if not self.listing_skipped:
             self.run.calendar_done(self.stream_state, calendar_id, self._sync_token)
+
+    def _may_occur(self, master: Mapping[str, Any], facts: SeriesFacts) -> bool:
+        """Whether the rule can still produce occurrences in the window: a series that ended
+        before it costs no instances request (one per series adds up on old calendars)."""
+        lines = [str(line) for line in master.get("recurrence") or []]
+        return recurrence.may_occur_in(
+            lines, records.rule_start(master, facts), facts.duration, self.run.window
+        )
 
     @override
     def get_child_context(self, record: dict[str, Any], context: Context | None) -> dict[str, Any]:
@@ -218,11 +227,13 @@ class GoogleInstances(GoogleStream):
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         key = (context_value(context, "calendar_id"), context_value(context, "series_id"))
-        facts, modified = self.run.series[key]
+        plan = self.run.series[key]
+        if not plan.read_instances:
+            return
         seen: set[str] = set()
         for item in super().get_records(context):
             try:
-                record = records.instance_record(item, facts, modified)
+                record = records.instance_record(item, plan.facts, plan.modified_ids)
             except (KeyError, ValueError) as exc:
                 raise self.malformed(None, f"occurrence {item.get('id')}: {exc}") from exc
             if record["instance_key"] in seen or not self._in_window(record):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import json
 import random
+import weakref
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
@@ -35,7 +36,8 @@ from tap_calinstances.errors import (
 if TYPE_CHECKING:
     from backoff.types import Details
 
-# Retries: exponential from 1 s, at most 60 s apart, at most 5 minutes of waiting in all.
+# Retries: exponential from 1 s, at most 60 s apart unless the provider asks for longer,
+# at most 5 minutes of waiting for any one request.
 RETRY_BASE_SECONDS = 1.0
 RETRY_MAX_WAIT_SECONDS = 60.0
 RETRY_BUDGET_SECONDS = 300.0
@@ -46,9 +48,10 @@ MAX_LISTING_RESTARTS = 3
 
 def retry_waits(hint: float | None, attempt: int) -> float:
     """Seconds to wait before retry number ``attempt`` (0-based): the provider's hint when it
-    sent one (Retry-After may be fractional), else exponential back-off, capped."""
+    sent one (Retry-After may be fractional; retrying earlier only earns another 429), else
+    exponential back-off, capped."""
     if hint is not None:
-        return min(max(hint, 0.0), RETRY_MAX_WAIT_SECONDS)
+        return min(max(hint, 0.0), RETRY_BUDGET_SECONDS)
     return min(RETRY_BASE_SECONDS * 2**attempt, RETRY_MAX_WAIT_SECONDS)
 
 
@@ -60,11 +63,16 @@ class CalendarStream(RESTStream[Any], abc.ABC):
     state_partitioning_keys: ClassVar[list[str]] = []
     # A redirect could carry the bearer token to another host: refuse them.
     allow_redirects = False
+    # A forbidden or vanished calendar or series is skipped; a listing the whole run depends
+    # on (the calendar list) is not: its 403/404 means a wrong URL or missing access.
+    skippable: ClassVar[bool] = True
+    unskippable_advice: ClassVar[str] = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._active: Context | None = None
-        self._refreshed_request: int | None = None
+        # Requests already retried with a fresh token (weak: ids of freed requests get reused).
+        self._refreshed: weakref.WeakSet[requests.PreparedRequest] = weakref.WeakSet()
         # Whether the last listing was skipped (forbidden, deleted): nothing to claim in STATE.
         self.listing_skipped = False
 
@@ -149,15 +157,16 @@ class CalendarStream(RESTStream[Any], abc.ABC):
         if verdict.action is Action.RETRY:
             raise RetryableError(what, response, verdict.wait_seconds)
         if verdict.action is Action.REFRESH:
-            request_id = id(response.request)
-            if self._refreshed_request != request_id:
+            if response.request not in self._refreshed:
                 # Refresh once for this request; a second 401 means the grant itself is bad.
-                self._refreshed_request = request_id
+                self._refreshed.add(response.request)
                 self.authenticator.invalidate()
                 raise RetryableError(f"{what}; fetching a new token", response, 0.0)
             raise ProviderError(f"{what} even with a fresh token: {verdict.advice}")
-        if verdict.action is Action.SKIP:
+        if verdict.action is Action.SKIP and self.skippable:
             raise SkipResource(f"{what}: skipping it. {verdict.advice}".strip())
+        if verdict.action is Action.SKIP:
+            raise ProviderError(f"{what}: {self.unskippable_advice}")
         if verdict.action is Action.RESTART:
             raise ListingExpired(verdict.reason)
         raise ProviderError(f"{what}: {verdict.advice}")
@@ -236,8 +245,11 @@ class CalendarStream(RESTStream[Any], abc.ABC):
 
     def _give_up(self, details: Details) -> None:
         exc = details.get("exception")
+        what = _short(exc)
+        if not isinstance(exc, RetriableAPIError):  # our HTTP messages already say where
+            what = f"{self.provider}: {what} on {self.describe(self._active)}"
         raise ProviderError(
-            f"{_short(exc)}; gave up after {details.get('tries')} tries in "
+            f"{what}; gave up after {details.get('tries')} tries in "
             f"{details.get('elapsed', 0.0):.0f} s. The provider is rate limiting or failing: "
             "wait and re-run the tap (STATE so far is valid), or narrow the calendars"
         ) from exc

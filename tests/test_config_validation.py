@@ -61,6 +61,7 @@ def test_a_good_service_account_config_has_no_problems() -> None:
         (config(token_url="ftp://example.com/token"), "google.token_url"),
         (config(colour="blue"), "colour"),
         (config(client_secret=12345678), "google.client_secret"),
+        ({**config(), "google": None}, "google"),
     ],
     ids=[
         "missing-start",
@@ -80,6 +81,7 @@ def test_a_good_service_account_config_has_no_problems() -> None:
         "not-https",
         "unknown-key-in-block",
         "secret-of-wrong-type",
+        "null-provider-block",
     ],
 )
 def test_each_problem_names_its_setting(cfg: dict[str, Any], names: str) -> None:

@@ -72,3 +72,9 @@ def test_provider_settings_have_no_meltano_defaults() -> None:
     for name, setting in meltano_settings().items():
         if "." in name:
             assert "value" not in setting, name
+
+
+def test_meltano_capabilities_are_what_the_tap_reports() -> None:
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text("utf-8"))
+    (tap,) = [e for e in project["plugins"]["extractors"] if e["name"] == "tap-calinstances"]
+    assert set(tap["capabilities"]) == {str(c) for c in TapCalInstances.capabilities}

@@ -83,5 +83,5 @@ def test_meltano_keeps_the_tap_state_between_runs(pipeline: dict[str, Any]) -> N
         text=True,
         check=True,
     ).stdout
-    calendars = json.loads(state)["singer_state"]["bookmarks"]["google_series"]["calendars"]
+    calendars = json.loads(state)["singer_state"]["bookmarks"]["google_calendars"]["calendars"]
     assert set(calendars) == {"alex@sandbox.example", "ops#oncall@group.calendar.sandbox.example"}

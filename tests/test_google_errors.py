@@ -52,6 +52,8 @@ def response(
         (410, "fullSyncRequired", Action.RESTART),
         (410, "updatedMinTooLongAgo", Action.RESTART),
         (400, "badRequest", Action.FAIL),
+        (403, "insufficientPermissions", Action.FAIL),
+        (403, "accessNotConfigured", Action.FAIL),
     ],
 )
 def test_google_error_table(status: int, reason: str | None, action: Action | None) -> None:
@@ -77,3 +79,16 @@ def test_advice_says_what_to_do() -> None:
     verdict = classify(response(403, "quotaExceeded"))
     assert verdict is not None
     assert "quota" in verdict.advice and "Google Cloud console" in verdict.advice
+
+
+def test_html_404_means_a_wrong_url_not_a_deleted_calendar() -> None:
+    verdict = classify(response(404, body="<html><title>Error 404 (Not Found)</title></html>"))
+    assert verdict is not None
+    assert verdict.action is Action.FAIL
+    assert "google.api_url" in verdict.advice
+
+
+def test_missing_scope_says_which_scope() -> None:
+    verdict = classify(response(403, "insufficientPermissions"))
+    assert verdict is not None
+    assert "calendar.readonly" in verdict.advice

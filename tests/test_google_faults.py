@@ -53,6 +53,7 @@ def comparable(run: TapRun) -> dict[str, dict[str, Any]]:
         {"server_error_every": 4},
         {"drop_every": 5},
         {"token_ttl_requests": 3},
+        {"expire_page_tokens_every": 2},
     ],
     ids=[
         "429",
@@ -61,6 +62,7 @@ def comparable(run: TapRun) -> dict[str, dict[str, Any]]:
         "503",
         "dropped-connection",
         "token-expiry",
+        "expired-page-token",
     ],
 )
 def test_faults_are_survived_with_the_same_records(
@@ -106,7 +108,17 @@ def test_malformed_response_stops_with_provider_endpoint_and_calendar(
     # Whatever STATE was emitted before the failure only claims written calendars.
     written = {r["calendar_id"] for r in run.records("google_instances")}
     for state in run.states:
-        assert set(state["bookmarks"].get("google_series", {}).get("calendars", {})) <= written
+        assert set(state["bookmarks"].get("google_calendars", {}).get("calendars", {})) <= written
+
+
+def test_wrong_api_url_fails_instead_of_extracting_nothing(
+    clean_sandbox: Sandbox, user_config: dict[str, Any], tmp_path: Path
+) -> None:
+    user_config["google"]["api_url"] = user_config["google"]["api_url"].replace("/v3", "/v4")
+    run = run_cli(user_config, tmp_path)
+    assert run.returncode != 0
+    assert "google.api_url" in run.stderr
+    assert run.records("google_calendars") == []
 
 
 def test_revoked_refresh_token_fails_with_advice(

@@ -196,7 +196,7 @@ def test_one_token_for_the_whole_run(sandbox: Sandbox, user_run: TapRun) -> None
 
 
 def test_state_is_one_small_entry_per_calendar(user_run: TapRun) -> None:
-    calendars = user_run.last_state["bookmarks"]["google_series"]["calendars"]
+    calendars = user_run.last_state["bookmarks"]["google_calendars"]["calendars"]
     assert set(calendars) == {ALEX, OPS}
     assert calendars[OPS]["window_start"] == "2026-01-01T00:00:00Z"
     assert calendars[OPS]["window_end"] == "2027-01-01T00:00:00Z"
@@ -208,19 +208,26 @@ def test_state_is_one_small_entry_per_calendar(user_run: TapRun) -> None:
 
 
 def test_state_only_claims_calendars_whose_records_were_written(user_run: TapRun) -> None:
-    seen: set[str] = set()
+    calendars_written: set[str] = set()
+    occurrences_written: set[str] = set()
     for message in user_run.messages:
+        if message["type"] == "RECORD" and message["stream"] == "google_calendars":
+            calendars_written.add(message["record"]["calendar_id"])
         if message["type"] == "RECORD" and message["stream"] == "google_instances":
-            seen.add(message["record"]["calendar_id"])
+            occurrences_written.add(message["record"]["calendar_id"])
         if message["type"] == "STATE":
-            claimed = message["value"]["bookmarks"].get("google_series", {}).get("calendars", {})
-            assert set(claimed) <= seen
+            claimed = set(
+                message["value"]["bookmarks"].get("google_calendars", {}).get("calendars", {})
+            )
+            # The calendar record itself (written after its children) must be out too.
+            assert claimed <= calendars_written
+            assert claimed <= occurrences_written
 
 
 def test_a_run_resumed_from_mid_run_state_loses_nothing(
     sandbox: Sandbox, user_run: TapRun, user_config: dict[str, Any]
 ) -> None:
-    first_state = next(s for s in user_run.states if s.get("bookmarks", {}).get("google_series"))
+    first_state = next(s for s in user_run.states if s.get("bookmarks", {}).get("google_calendars"))
     resumed = run_tap(user_config, state=first_state)
     assert set(resumed.by_key()) == set(user_run.by_key())
 
@@ -256,3 +263,16 @@ def test_calendar_ids_restricts_the_run(
     assert {c["calendar_id"] for c in run.records("google_calendars")} == {OPS}
     assert {r["calendar_id"] for r in run.records("google_instances")} == {OPS}
     assert not [r for r in clean_sandbox.requests if ALEX in r.path and "/events" in r.path]
+
+
+def test_primary_in_calendar_ids_means_each_principals_own_calendar(
+    clean_sandbox: Sandbox, service_config: dict[str, Any]
+) -> None:
+    service_config["google"]["calendar_ids"] = ["primary"]
+    run = run_tap(service_config)
+    assert {c["calendar_id"] for c in run.records("google_calendars")} == {ALEX, ROBIN}
+
+
+def test_hidden_calendars_are_listed(user_requests: list[Any]) -> None:
+    (listing,) = [r for r in user_requests if r.path.endswith("/calendarList")]
+    assert listing.query.get("showHidden") == "true"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from tests.harness import run_tap
         (None, 10, 60.0),
         (2.128, 0, 2.128),
         (0.0, 5, 0.0),
-        (900.0, 0, 60.0),
+        (900.0, 0, 300.0),
         (-3.0, 0, 0.0),
     ],
     ids=[
@@ -31,7 +32,7 @@ from tests.harness import run_tap
         "capped",
         "fractional-retry-after",
         "refresh-now",
-        "huge-hint-capped",
+        "hint-capped-at-budget",
         "negative-hint",
     ],
 )
@@ -49,6 +50,30 @@ def test_the_tap_gives_up_after_its_retry_budget_with_advice(
     with pytest.raises(ProviderError, match=r"gave up after 3 tries.*wait and re-run"):
         run_tap(user_config)
     assert len(clean_sandbox.requests) == 3
+
+
+def test_the_total_wait_for_one_request_is_bounded(
+    clean_sandbox: Sandbox, user_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(streams, "RETRY_MAX_TRIES", 1000)
+    monkeypatch.setattr(streams, "RETRY_BASE_SECONDS", 0.1)
+    monkeypatch.setattr(streams, "RETRY_BUDGET_SECONDS", 1.0)
+    clean_sandbox.set_faults(rate_limit_every=1)
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match="gave up after"):
+        run_tap(user_config)
+    assert time.monotonic() - started < 10
+    assert len(clean_sandbox.requests) < 20
+
+
+def test_give_up_on_connection_errors_names_provider_and_calendar(
+    clean_sandbox: Sandbox, user_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(streams, "RETRY_MAX_TRIES", 2)
+    monkeypatch.setattr(streams, "RETRY_BASE_SECONDS", 0.05)
+    clean_sandbox.set_faults(drop_every=1)
+    with pytest.raises(ProviderError, match=r"google: connection problem .* on calendar list"):
+        run_tap(user_config)
 
 
 def test_secret_values_cover_nested_and_multiline_secrets() -> None:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from werkzeug.wrappers import Request, Response
 
 from tap_calinstances.sandbox.base import ProviderApp, RequestRecord
-from tap_calinstances.sandbox.faults import TOKEN_EXPIRED, Faults
+from tap_calinstances.sandbox.faults import PAGE_TOKEN_EXPIRED, TOKEN_EXPIRED, Faults
 from tap_calinstances.sandbox.tokens import TokenState, TokenStore, bearer_token
 from tap_calinstances.sandbox.world import ChangeError, World
 
@@ -73,6 +73,7 @@ class SandboxApp:
         self._lock = threading.Lock()
         self._faults = faults
         self._number = 0
+        self._paged_number = 0  # requests carrying a page token, for page-token expiry
         # (arrival number, record): kept in arrival order although concurrent requests
         # finish, and get recorded, in any order.
         self._arrivals = itertools.count()
@@ -91,6 +92,7 @@ class SandboxApp:
         with self._lock:
             self._faults = change(self._faults)
             self._number = 0
+            self._paged_number = 0
             return self._faults
 
     def requests(self) -> list[RequestRecord]:
@@ -194,7 +196,12 @@ class SandboxApp:
             faults = self._faults  # one consistent set of switches for this request
             self._number += 1
             number = self._number
+            paged = bool(request.args.get("pageToken") or request.args.get("page_token"))
+            self._paged_number += paged
+            paged_number = self._paged_number
         fault = faults.decide(number)
+        if fault is None and paged and faults.expires_page_token(paged_number):
+            fault = PAGE_TOKEN_EXPIRED
         self._delay(faults)
         # Injected faults happen in front of authentication, as a gateway's 429 or 503
         # would; the log still says whose request it was.

@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         ("drop-every", "reset the connection without an answer"),
         ("token-ttl-requests", "access tokens die after N API requests"),
         ("malformed-every", "answer 200 with a body that is not JSON"),
+        ("expire-page-tokens-every", "answer 410 to every Nth request carrying a page token"),
     ):
         faults.add_argument(f"--{name}", type=int, default=0, metavar="N", help=help_text)
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
@@ -90,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             drop_every=args.drop_every,
             token_ttl_requests=args.token_ttl_requests,
             malformed_every=args.malformed_every,
+            expire_page_tokens_every=args.expire_page_tokens_every,
         )
         sandbox = Sandbox(
             seed=args.seed, scale=args.scale, faults=faults, host=args.host, port=args.port

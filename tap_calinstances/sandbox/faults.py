@@ -19,6 +19,7 @@ NUMBERED_FAULTS = ("drop", "server_error", "rate_limit", "malformed")
 # Names recorded in RequestRecord.fault for faults decided elsewhere.
 TOKEN_EXPIRED = "token_expired"  # noqa: S105 (a fault name, not a secret)
 FORBIDDEN = "forbidden"
+PAGE_TOKEN_EXPIRED = "page_token_expired"  # noqa: S105 (a fault name, not a secret)
 
 _EVERY_FIELD = {
     "drop": "drop_every",
@@ -40,6 +41,8 @@ class Faults:
     drop_every: int = 0
     token_ttl_requests: int = 0
     malformed_every: int = 0
+    # Every Nth request that carries a page token finds it expired: the listing must restart.
+    expire_page_tokens_every: int = 0
     forbidden_calendars: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -61,6 +64,12 @@ class Faults:
             if every and number % every == 0:
                 return name
         return None
+
+    def expires_page_token(self, paged_number: int) -> bool:
+        """Whether paged request `paged_number` (counted from 1 over requests carrying a
+        page token) finds its token expired."""
+        every = self.expire_page_tokens_every
+        return bool(every) and paged_number % every == 0
 
     def replace(self, **fields: Any) -> Faults:
         """A copy with `fields` changed; unknown names are an error, not ignored."""

@@ -171,6 +171,11 @@ class GoogleCalendarApi:
             )
         if name == "server_error":
             return error_response(503, "backendError", "Backend Error")
+        if name == "page_token_expired":
+            # Google's "start again" signal for listings it can no longer continue.
+            return error_response(
+                410, "fullSyncRequired", "Sync token is no longer valid, a full sync is required."
+            )
         if name == "malformed":
             # A body cut off mid-way, as a broken proxy or a dropped stream leaves it.
             return Response(

@@ -10,14 +10,23 @@ from tap_calinstances.errors import Action, Verdict
 
 _RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 _QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
+# 403s about the credentials or the project, not about one calendar: skipping would hide them.
+_SETUP = {
+    "insufficientPermissions": "the token lacks the calendar.readonly scope: create a new "
+    "refresh token with it, or add it to the service account's domain-wide delegation",
+    "accessNotConfigured": "the Google Calendar API is not enabled in the Google Cloud "
+    "project of these credentials: enable it in the console",
+    "SERVICE_DISABLED": "the Google Calendar API is not enabled in the Google Cloud project "
+    "of these credentials: enable it in the console",
+}
 
 
-def reason_of(response: requests.Response) -> str:
-    """The first ``errors[].reason`` of Google's envelope (or the status text)."""
+def reason_of(response: requests.Response) -> str | None:
+    """The first ``errors[].reason`` of Google's envelope; None when the body is not one."""
     try:
         body: Any = response.json()
     except ValueError:
-        return response.reason or "error"
+        return None
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict):
         for item in error.get("errors") or []:
@@ -25,14 +34,16 @@ def reason_of(response: requests.Response) -> str:
                 return str(item["reason"])
         if error.get("status"):
             return str(error["status"])
-    return response.reason or "error"
+        return "error"
+    return None
 
 
 def classify(response: requests.Response) -> Verdict | None:
     status = response.status_code
     if status < 300:
         return None
-    reason = reason_of(response)
+    envelope = reason_of(response)
+    reason = envelope or response.reason or f"HTTP {status}"
     if status == 429 or (status == 403 and reason in _RATE_REASONS):
         return Verdict(Action.RETRY, reason, wait_seconds=_retry_after(response))
     if status >= 500:
@@ -43,6 +54,13 @@ def classify(response: requests.Response) -> Verdict | None:
             reason,
             "the grant no longer works: create new credentials with the calendar.readonly scope",
         )
+    if status == 404 and envelope is None:
+        # Google's API answers 404 with its JSON envelope; an HTML page means a wrong URL.
+        return Verdict(
+            Action.FAIL, reason, "this is not a Google Calendar API URL: check google.api_url"
+        )
+    if status == 403 and reason in _SETUP:
+        return Verdict(Action.FAIL, reason, _SETUP[reason])
     if status == 403 and reason in _QUOTA_REASONS:
         return Verdict(
             Action.FAIL,

@@ -40,6 +40,8 @@ class GoogleRun:
     calendars: dict[str, CalendarFacts] = field(default_factory=dict)
     # What the instances stream needs of each series of the calendar being read.
     series: dict[tuple[str, str], SeriesPlan] = field(default_factory=dict)
+    # Calendars whose series listing was read through, with the sync token it ended with.
+    _read: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def start(cls, tap: Tap, now: datetime) -> GoogleRun:
@@ -54,25 +56,31 @@ class GoogleRun:
             self._tokens[label] = authenticator(self.settings, self.principal(label))
         return self._tokens[label]
 
-    def calendar_done(
-        self, state: dict[str, Any], calendar_id: str, sync_token: str | None
-    ) -> None:
-        """Claim a calendar in STATE once all its records are written, and emit STATE.
+    def calendar_read(self, calendar_id: str, sync_token: str | None) -> None:
+        """The series stream read the calendar through (not skipped)."""
+        self._read[calendar_id] = sync_token
+
+    def claim(self, state: dict[str, Any], calendar_id: str) -> None:
+        """Claim a calendar in STATE once its records are all written, and emit STATE.
 
         One entry per calendar keeps STATE small; the window and the provider's sync token
-        are what a later incremental run needs to read only what changed.
+        are what a later incremental run needs to read only what changed. A calendar whose
+        series were not read (skipped, or not selected) is not claimed.
         """
+        for key in [k for k in self.series if k[0] == calendar_id]:
+            del self.series[key]
+        if calendar_id not in self._read:
+            return
         entry: dict[str, Any] = {
             "window_start": timeutil.format_instant(self.window.start),
             "window_end": timeutil.format_instant(self.window.end),
             "synced_at": timeutil.format_instant(datetime.now(self.window.start.tzinfo)),
         }
+        sync_token = self._read.pop(calendar_id)
         if sync_token:
             entry["sync_token"] = sync_token
         state.setdefault("calendars", {})[calendar_id] = entry
         self.tap.state_writer.write_state(self.tap.state)
-        for key in [k for k in self.series if k[0] == calendar_id]:
-            del self.series[key]
 
 
 def context_value(context: Mapping[str, Any] | None, key: str) -> str:

@@ -15,6 +15,8 @@ API_URL = "https://www.googleapis.com/calendar/v3"
 TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, not a secret
 SCOPE = "https://www.googleapis.com/auth/calendar.readonly"
 
+# No `default` inside the block: the SDK would write defaults into the user's block (and
+# crash on "google": null); GoogleSettings.parse applies them instead.
 SCHEMA = th.ObjectType(
     th.Property(
         "client_id",
@@ -52,10 +54,13 @@ SCHEMA = th.ObjectType(
     th.Property(
         "api_url",
         th.StringType,
-        default=API_URL,
-        description="API root; override for proxies and the sandbox.",
+        description=f"API root (default {API_URL}); override for proxies and the sandbox.",
     ),
-    th.Property("token_url", th.StringType, default=TOKEN_URL, description="OAuth token endpoint."),
+    th.Property(
+        "token_url",
+        th.StringType,
+        description=f"OAuth token endpoint (default {TOKEN_URL}).",
+    ),
     additional_properties=False,
 )
 

@@ -82,6 +82,12 @@ class GoogleCalendars(GoogleStream):
     name = "google_calendars"
     path = "/users/me/calendarList"
     primary_keys: ClassVar[tuple[str, ...]] = ("calendar_id",)
+    skippable = False
+    _primary_seen = False
+    unskippable_advice = (
+        "the calendar list cannot be read: check google.api_url, and that the credentials "
+        "belong to a user (or an impersonated subject) with a calendar"
+    )
 
     @property
     @override
@@ -92,7 +98,8 @@ class GoogleCalendars(GoogleStream):
 
     @override
     def get_url_params(self, context: Context | None, next_page_token: Any) -> dict[str, Any]:
-        return self.page_params(next_page_token, CALENDAR_PAGE)
+        # Hidden calendars are still the user's calendars; Google leaves them out by default.
+        return {"showHidden": "true", **self.page_params(next_page_token, CALENDAR_PAGE)}
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
@@ -109,15 +116,19 @@ class GoogleCalendars(GoogleStream):
             # A calendar shared with several subjects is read once, through the first.
             if facts.calendar_id in self.run.calendars:
                 continue
-            if wanted is not None and facts.calendar_id not in wanted:
+            if wanted is not None and not _is_wanted(item, facts.calendar_id, wanted):
                 continue
             self.run.calendars[facts.calendar_id] = facts
+            self._primary_seen = self._primary_seen or bool(item.get("primary"))
             yield record
+            # Back here, the calendar record and all its series and occurrences are written.
+            self.run.claim(self.stream_state, facts.calendar_id)
         if context_value(context, "principal") == self.run.settings.principals[-1].label:
             self._warn_missing(wanted)
 
     def _warn_missing(self, wanted: tuple[str, ...] | None) -> None:
-        for calendar_id in sorted(set(wanted or ()) - set(self.run.calendars)):
+        found = set(self.run.calendars) | ({PRIMARY} if self._primary_seen else set())
+        for calendar_id in sorted(set(wanted or ()) - found):
             self.logger.warning(
                 "google: calendar %s from google.calendar_ids is in no principal's calendar "
                 "list: add it to the list (subscribe) or check the id",
@@ -130,6 +141,13 @@ class GoogleCalendars(GoogleStream):
             "principal": context_value(context, "principal"),
             "calendar_id": record["calendar_id"],
         }
+
+
+PRIMARY = "primary"  # Google's alias for a user's own calendar, also in google.calendar_ids
+
+
+def _is_wanted(item: Mapping[str, Any], calendar_id: str, wanted: tuple[str, ...]) -> bool:
+    return calendar_id in wanted or (PRIMARY in wanted and bool(item.get("primary")))
 
 
 class GoogleSeries(GoogleStream):
@@ -183,9 +201,8 @@ class GoogleSeries(GoogleStream):
                 facts, moved, read_instances=bool(moved) or self._may_occur(master, facts)
             )
             yield record
-        # Reached only after every record above and its occurrences were written.
         if not self.listing_skipped:
-            self.run.calendar_done(self.stream_state, calendar_id, self._sync_token)
+            self.run.calendar_read(calendar_id, self._sync_token)
 
     def _may_occur(self, master: Mapping[str, Any], facts: SeriesFacts) -> bool:
         """Whether the rule can still produce occurrences in the window: a series that ended

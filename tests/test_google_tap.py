@@ -276,3 +276,14 @@ def test_primary_in_calendar_ids_means_each_principals_own_calendar(
 def test_hidden_calendars_are_listed(user_requests: list[Any]) -> None:
     (listing,) = [r for r in user_requests if r.path.endswith("/calendarList")]
     assert listing.query.get("showHidden") == "true"
+
+
+def test_shared_calendar_is_read_through_the_strongest_access(
+    clean_sandbox: Sandbox, service_config: dict[str, Any]
+) -> None:
+    # Robin can only read the ops calendar, Alex owns it; Robin is listed first.
+    service_config["google"]["subjects"] = [ROBIN, ALEX]
+    run = run_tap(service_config)
+    assert [c["calendar_id"] for c in run.records("google_calendars")].count(OPS) == 1
+    readers = {r.principal for r in clean_sandbox.requests if OPS in r.path and "/events" in r.path}
+    assert readers == {ALEX}

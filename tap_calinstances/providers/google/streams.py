@@ -79,22 +79,18 @@ class GoogleStream(CalendarStream):
 class GoogleCalendars(GoogleStream):
     """Calendars in each principal's calendar list, each read once across principals."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reader: dict[str, str] = {}  # calendar id -> principal label that reads it
+
     name = "google_calendars"
     path = "/users/me/calendarList"
     primary_keys: ClassVar[tuple[str, ...]] = ("calendar_id",)
     skippable = False
-    _primary_seen = False
     unskippable_advice = (
         "the calendar list cannot be read: check google.api_url, and that the credentials "
         "belong to a user (or an impersonated subject) with a calendar"
     )
-
-    @property
-    @override
-    def partitions(self) -> list[dict[str, Any]] | None:
-        if "google" not in self.config:  # discovery, or another provider's run
-            return None
-        return [{"principal": p.label} for p in self.run.settings.principals]
 
     @override
     def get_url_params(self, context: Context | None, next_page_token: Any) -> dict[str, Any]:
@@ -103,47 +99,54 @@ class GoogleCalendars(GoogleStream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        if "google" not in self.config:
+        if "google" not in self.config:  # discovery, or a run of other providers only
             self.logger.info("google: no google block in the configuration; nothing to read")
             return
-        wanted = self.run.settings.calendar_ids
-        for item in super().get_records(context):
-            try:
-                facts = records.calendar_facts(item)
-                record = records.calendar_record(item)
-            except (KeyError, ValueError) as exc:
-                raise self.malformed(None, f"calendar list entry without {exc}") from exc
-            # A calendar shared with several subjects is read once, through the first.
-            if facts.calendar_id in self.run.calendars:
-                continue
-            if wanted is not None and not _is_wanted(item, facts.calendar_id, wanted):
-                continue
-            self.run.calendars[facts.calendar_id] = facts
-            self._primary_seen = self._primary_seen or bool(item.get("primary"))
-            yield record
+        for calendar_id, (principal, item) in self._choose_principals().items():
+            self.run.calendars[calendar_id] = records.calendar_facts(item)
+            self._reader[calendar_id] = principal
+            yield records.calendar_record(item)
             # Back here, the calendar record and all its series and occurrences are written.
-            self.run.claim(self.stream_state, facts.calendar_id)
-        if context_value(context, "principal") == self.run.settings.principals[-1].label:
-            self._warn_missing(wanted)
+            self.run.claim(self.stream_state, calendar_id)
 
-    def _warn_missing(self, wanted: tuple[str, ...] | None) -> None:
-        found = set(self.run.calendars) | ({PRIMARY} if self._primary_seen else set())
-        for calendar_id in sorted(set(wanted or ()) - found):
+    def _choose_principals(self) -> dict[str, tuple[str, Mapping[str, Any]]]:
+        """Every principal's calendar list, read first: a calendar shared by several subjects
+        is then read once, through the subject with the strongest access to it."""
+        wanted = self.run.settings.calendar_ids
+        chosen: dict[str, tuple[int, str, Mapping[str, Any]]] = {}
+        primary_seen = False
+        for principal in self.run.settings.principals:
+            for item in super().get_records({"principal": principal.label}):
+                try:
+                    calendar_id = records.calendar_facts(item).calendar_id
+                except (KeyError, ValueError) as exc:
+                    raise self.malformed(None, f"calendar list entry without {exc}") from exc
+                if wanted is not None and not _is_wanted(item, calendar_id, wanted):
+                    continue
+                primary_seen = primary_seen or bool(item.get("primary"))
+                rank = _ROLE_RANK.get(str(item.get("accessRole")), 0)
+                if calendar_id not in chosen or rank > chosen[calendar_id][0]:
+                    chosen[calendar_id] = (rank, principal.label, item)
+        missing = set(wanted or ()) - set(chosen) - ({PRIMARY} if primary_seen else set())
+        for calendar_id in sorted(missing):
             self.logger.warning(
                 "google: calendar %s from google.calendar_ids is in no principal's calendar "
                 "list: add it to the list (subscribe) or check the id",
                 calendar_id,
             )
+        return {key: (principal, item) for key, (_, principal, item) in chosen.items()}
 
     @override
     def get_child_context(self, record: dict[str, Any], context: Context | None) -> dict[str, Any]:
         return {
-            "principal": context_value(context, "principal"),
+            "principal": self._reader[record["calendar_id"]],
             "calendar_id": record["calendar_id"],
         }
 
 
 PRIMARY = "primary"  # Google's alias for a user's own calendar, also in google.calendar_ids
+# Google's access roles, weakest first: freeBusyReader sees only busy blocks.
+_ROLE_RANK = {"freeBusyReader": 1, "reader": 2, "writer": 3, "owner": 4}
 
 
 def _is_wanted(item: Mapping[str, Any], calendar_id: str, wanted: tuple[str, ...]) -> bool:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tap_calinstances.sandbox import Sandbox
-from tests.harness import TapRun, run_tap
+from tests.harness import TapRun, run_cli, run_tap
 
 OPS = "ops#oncall@group.calendar.sandbox.example"
 ALEX, ROBIN = "alex@sandbox.example", "robin@sandbox.example"
@@ -287,3 +288,27 @@ def test_shared_calendar_is_read_through_the_strongest_access(
     assert [c["calendar_id"] for c in run.records("google_calendars")].count(OPS) == 1
     readers = {r.principal for r in clean_sandbox.requests if OPS in r.path and "/events" in r.path}
     assert readers == {ALEX}
+
+
+def test_service_account_reads_a_calendar_shared_with_it_by_id(
+    clean_sandbox: Sandbox, service_config: dict[str, Any]
+) -> None:
+    # No subjects: the service account itself, whose calendar list is empty at Google.
+    del service_config["google"]["subjects"]
+    service_config["google"]["calendar_ids"] = [OPS]
+    run = run_tap(service_config)
+    (calendar,) = run.records("google_calendars")
+    assert calendar["calendar_id"] == OPS
+    assert calendar["timezone"] == "Europe/London"
+    assert len(occurrences(run, "Daily standup")) == 259
+    assert any(r.path.endswith("/calendars/" + OPS) for r in clean_sandbox.requests)
+
+
+def test_unreadable_calendar_id_is_a_warning_naming_it(
+    clean_sandbox: Sandbox, user_config: dict[str, Any], tmp_path: Path
+) -> None:
+    user_config["google"]["calendar_ids"] = [OPS, "nobody@group.calendar.sandbox.example"]
+    run = run_cli(user_config, tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "nobody@group.calendar.sandbox.example" in run.stderr
+    assert {c["calendar_id"] for c in run.records("google_calendars")} == {OPS}

@@ -33,6 +33,9 @@ ROOM_HUDSON = "room-hudson@resource.sandbox.example"
 ALEX_CALENDAR = ALEX
 ROBIN_CALENDAR = ROBIN
 OPS_CALENDAR = "ops#oncall@group.calendar.sandbox.example"
+# The sandbox's service account. Calendars shared with a service account do not appear in its
+# own calendar list; it reads them by id (calendars.get), as at Google.
+SERVICE_ACCOUNT = "tap-calinstances@calinstances-sandbox.iam.gserviceaccount.com"
 
 
 def _derived(seed: int, label: str, alphabet: str, length: int) -> str:
@@ -66,7 +69,8 @@ def _fixed_calendars(seq: Sequence) -> list[Calendar]:
                  owner=ALEX, members=((ALEX, "owner"),), primary_of=ALEX, color_id="14"),
         calendar(OPS_CALENDAR, "Ops on-call", "Europe/London",
                  description="Who holds the pager", owner=ALEX,
-                 members=((ALEX, "owner"), (ROBIN, "reader")), primary_of=None, color_id="7"),
+                 members=((ALEX, "owner"), (ROBIN, "reader")), primary_of=None, color_id="7",
+                 unlisted=((SERVICE_ACCOUNT, "reader"),)),
         calendar(ROBIN_CALENDAR, "Robin Becker", "Europe/Berlin", description=None,
                  owner=ROBIN, members=((ROBIN, "owner"),), primary_of=ROBIN, color_id="14"),
     ]  # fmt: skip

@@ -287,6 +287,8 @@ class GoogleCalendarApi:
         self, _request: Request, principal: str, _faults: Faults, calendar_id: str
     ) -> ApiResult:
         calendar, role = self._readable(principal, calendar_id)
+        if calendar.listed_role_of(principal) is None:  # readable, but not in this list
+            raise not_found()
         return ApiResult(json_response(calendar_entry(calendar, role, principal)))
 
     def _calendar(

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.wrappers import Request, Response
 
 from tap_calinstances.sandbox.base import TokenResult
+from tap_calinstances.sandbox.dataset import SERVICE_ACCOUNT
 from tap_calinstances.sandbox.model import OAuthClient
 from tap_calinstances.sandbox.tokens import TokenStore
 
@@ -45,9 +46,10 @@ _TIMEFRAME = (
 class ServiceAccount:
     """A service-account key, generated on first use (RSA generation costs ~0.1 s)."""
 
-    def __init__(self, project_id: str = "calinstances-sandbox") -> None:
-        self.project_id = project_id
-        self.client_email = f"tap-calinstances@{project_id}.iam.gserviceaccount.com"
+    def __init__(self, client_email: str = SERVICE_ACCOUNT) -> None:
+        # The dataset shares calendars with this address, so it comes from there.
+        self.client_email = client_email
+        self.project_id = client_email.split("@")[1].split(".")[0]
         self.client_id = str(10**20 + secrets.randbelow(9 * 10**20))
         self.private_key_id = secrets.token_hex(20)
         self._lock = threading.Lock()

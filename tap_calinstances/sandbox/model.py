@@ -48,9 +48,19 @@ class Calendar:
     color_id: str
     seq: int
     updated: datetime
+    # (principal, role) who may read the calendar without having it in their calendar list,
+    # as Google does for calendars shared with a service account.
+    unlisted: tuple[tuple[str, str], ...] = ()
+
+    def listed_role_of(self, principal: str) -> str | None:
+        """The role of a principal that has the calendar in its calendar list."""
+        return next((role for who, role in self.members if who == principal), None)
 
     def role_of(self, principal: str) -> str | None:
-        return next((role for who, role in self.members if who == principal), None)
+        """The role of any principal that may read the calendar, listed or not."""
+        return self.listed_role_of(principal) or next(
+            (role for who, role in self.unlisted if who == principal), None
+        )
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ class World:
             return [
                 (c, role)
                 for c in self._calendars.values()
-                if (role := c.role_of(principal)) is not None
+                if (role := c.listed_role_of(principal)) is not None
             ]
 
     def series_in(self, calendar_id: str) -> list[Series]:

@@ -79,9 +79,10 @@ class GoogleStream(CalendarStream):
 class GoogleCalendars(GoogleStream):
     """Calendars in each principal's calendar list, each read once across principals."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lookup: GoogleCalendarById, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._reader: dict[str, str] = {}  # calendar id -> principal label that reads it
+        self._lookup = lookup
 
     name = "google_calendars"
     path = "/users/me/calendarList"
@@ -127,14 +128,28 @@ class GoogleCalendars(GoogleStream):
                 rank = _ROLE_RANK.get(str(item.get("accessRole")), 0)
                 if calendar_id not in chosen or rank > chosen[calendar_id][0]:
                     chosen[calendar_id] = (rank, principal.label, item)
-        missing = set(wanted or ()) - set(chosen) - ({PRIMARY} if primary_seen else set())
+        missing = set(wanted or ()) - set(chosen) - {PRIMARY}
         for calendar_id in sorted(missing):
-            self.logger.warning(
-                "google: calendar %s from google.calendar_ids is in no principal's calendar "
-                "list: add it to the list (subscribe) or check the id",
-                calendar_id,
-            )
+            found = self._read_unlisted(calendar_id)
+            if found is not None:
+                chosen[calendar_id] = (0, *found)
+        if PRIMARY in (wanted or ()) and not primary_seen:
+            self.logger.warning("google: no principal has a primary calendar in its list")
         return {key: (principal, item) for key, (_, principal, item) in chosen.items()}
+
+    def _read_unlisted(self, calendar_id: str) -> tuple[str, Mapping[str, Any]] | None:
+        """A configured calendar no principal lists, read by id: calendars shared with a
+        service account never appear in its own calendar list."""
+        for principal in self.run.settings.principals:
+            context = {"principal": principal.label, "calendar_id": calendar_id}
+            for item in self._lookup.get_records(context):
+                return principal.label, item
+        self.logger.warning(
+            "google: calendar %s from google.calendar_ids cannot be read by any principal: "
+            "share it with the account (or a subject) or check the id",
+            calendar_id,
+        )
+        return None
 
     @override
     def get_child_context(self, record: dict[str, Any], context: Context | None) -> dict[str, Any]:
@@ -142,6 +157,22 @@ class GoogleCalendars(GoogleStream):
             "principal": self._reader[record["calendar_id"]],
             "calendar_id": record["calendar_id"],
         }
+
+
+class GoogleCalendarById(GoogleStream):
+    """One calendar by id (calendars.get): not a catalog stream, a lookup for the calendar
+    stream, with the same retries, refresh and skip rules as every request."""
+
+    name = "google_calendar_by_id"
+    path = "/calendars/{calendar_id}"
+
+    @override
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
+        return [self.parse_json(response)]
+
+    @override
+    def get_url_params(self, context: Context | None, next_page_token: Any) -> dict[str, Any]:
+        return {"prettyPrint": "false"}
 
 
 PRIMARY = "primary"  # Google's alias for a user's own calendar, also in google.calendar_ids
@@ -282,8 +313,9 @@ class _RunHolder:
 
 def google_streams(tap: Any) -> list[GoogleStream]:
     holder = _RunHolder(tap)
+    lookup = GoogleCalendarById(tap, schema=record_schemas.load("calendar"), run=holder)
     return [
-        GoogleCalendars(tap, schema=record_schemas.load("calendar"), run=holder),
+        GoogleCalendars(tap, schema=record_schemas.load("calendar"), run=holder, lookup=lookup),
         GoogleSeries(tap, schema=record_schemas.load("series"), run=holder),
         GoogleInstances(tap, schema=record_schemas.load("instance"), run=holder),
     ]

@@ -52,8 +52,3 @@ def split(window: Window, max_span: timedelta) -> list[Window]:
         cursor = upper
     return pieces
 
-
-def clamp(window: Window, bounds: Window) -> Window | None:
-    """The part of ``window`` inside ``bounds``, or None when they do not meet."""
-    start, end = max(window.start, bounds.start), min(window.end, bounds.end)
-    return Window(start, end) if start < end else None

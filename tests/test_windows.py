@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tap_calinstances.windows import Window, clamp, resolve_window, split
+from tap_calinstances.windows import Window, resolve_window, split
 
 
 def at(day: int, hour: int = 0, month: int = 1) -> datetime:
@@ -79,7 +79,3 @@ def test_an_instant_at_a_split_boundary_belongs_to_exactly_one_piece() -> None:
     owners = [p for p in parts if p.overlaps(boundary, boundary + timedelta(hours=1))]
     assert owners == [parts[1]]
 
-
-def test_clamp() -> None:
-    assert clamp(Window(at(5), at(15)), WINDOW) == Window(at(10), at(15))
-    assert clamp(Window(at(1), at(5)), WINDOW) is None

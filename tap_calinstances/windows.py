@@ -51,4 +51,3 @@ def split(window: Window, max_span: timedelta) -> list[Window]:
         pieces.append(Window(cursor, upper))
         cursor = upper
     return pieces
-

@@ -78,4 +78,3 @@ def test_an_instant_at_a_split_boundary_belongs_to_exactly_one_piece() -> None:
     boundary = parts[0].end
     owners = [p for p in parts if p.overlaps(boundary, boundary + timedelta(hours=1))]
     assert owners == [parts[1]]
-

@@ -104,6 +104,11 @@ def series_facts(master: Mapping[str, Any], calendar: CalendarFacts) -> SeriesFa
     )
 
 
+def recurrence_lines(master: Mapping[str, Any]) -> list[str]:
+    """The master's RRULE/EXDATE/RDATE lines, already RFC 5545 at Google."""
+    return [str(line) for line in master.get("recurrence") or []]
+
+
 def rule_start(master: Mapping[str, Any], facts: SeriesFacts) -> datetime:
     """The series' first start as an aware time in its own zone: what its rule expands from."""
     start = _when(master.get("start"))
@@ -111,7 +116,7 @@ def rule_start(master: Mapping[str, Any], facts: SeriesFacts) -> datetime:
 
 
 def series_record(master: Mapping[str, Any], facts: SeriesFacts) -> dict[str, Any]:
-    lines = [str(line) for line in master.get("recurrence") or []]
+    lines = recurrence_lines(master)
     start = _when(master.get("start"))
     updated = master.get("updated")
     return {

@@ -241,9 +241,11 @@ class GoogleSeries(GoogleStream):
     def _may_occur(self, master: Mapping[str, Any], facts: SeriesFacts) -> bool:
         """Whether the rule can still produce occurrences in the window: a series that ended
         before it costs no instances request (one per series adds up on old calendars)."""
-        lines = [str(line) for line in master.get("recurrence") or []]
         return recurrence.may_occur_in(
-            lines, records.rule_start(master, facts), facts.duration, self.run.window
+            records.recurrence_lines(master),
+            records.rule_start(master, facts),
+            facts.duration,
+            self.run.window,
         )
 
     @override

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +29,11 @@ def origin(url: str) -> str:
 
 
 class TokenPolicy(OAuthAuthenticator):
-    """Mixin for the SDK's OAuth authenticators (put it first in the bases)."""
+    """Mixin for the SDK's OAuth authenticators (put it first in the bases).
+
+    One instance serves every worker thread that uses its credential: a lock makes sure a
+    token is fetched once, not once per thread that found it missing.
+    """
 
     def __init__(
         self, *args: Any, provider: str, api_url: str, principal: str, advice: str, **kwargs: Any
@@ -38,6 +43,7 @@ class TokenPolicy(OAuthAuthenticator):
         self.principal = principal
         self.advice = advice
         self._api_origin = origin(api_url)
+        self._lock = threading.Lock()
 
     @override
     def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -47,7 +53,8 @@ class TokenPolicy(OAuthAuthenticator):
                 f"{self.provider}: refusing to send credentials to {origin(request.url or '')}; "
                 f"only {self._api_origin} (the configured api_url) receives them"
             )
-        return super().authenticate_request(request)
+        with self._lock:
+            return super().authenticate_request(request)
 
     @override
     def is_token_valid(self) -> bool:
@@ -60,8 +67,9 @@ class TokenPolicy(OAuthAuthenticator):
 
     def invalidate(self) -> None:
         """Forget the token, so that the next request fetches a new one."""
-        self.access_token = None
-        self.last_refreshed = None
+        with self._lock:
+            self.access_token = None
+            self.last_refreshed = None
 
     @override
     def handle_error(self, *, content: str, status_code: int | None) -> None:

@@ -40,3 +40,24 @@ def may_occur_in(
     except (ValueError, TypeError, OverflowError):
         return True  # dateutil could not read the rule as the provider wrote it
     return candidate is not None and candidate < window.end
+
+
+def ends_before(lines: Sequence[str], first_start: datetime) -> datetime | None:
+    """A time at or after which the series ``lines`` starts no occurrence, when its rules
+    are all bounded (UNTIL or COUNT) and no date was added by hand; else None.
+
+    Lets a later run skip asking for a series that ended, when the window grows.
+    """
+    rules = [line for line in lines if line.upper().startswith("RRULE")]
+    if not rules or any(line.upper().startswith("RDATE") for line in lines):
+        return None
+    if not all(any(bound in rule.upper() for bound in _BOUNDS) for rule in rules):
+        return None
+    try:
+        ruleset = rrulestr("\n".join(lines), dtstart=first_start, forceset=True)
+        last = None
+        for last in ruleset:  # noqa: B007 (bounded: every rule has UNTIL or COUNT)
+            pass
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return first_start if last is None else last + timedelta(seconds=1)

@@ -15,11 +15,10 @@ from typing_extensions import override
 
 from tap_calinstances import redaction
 from tap_calinstances import settings as common
-from tap_calinstances.providers.google import settings as google_settings
-from tap_calinstances.providers.google.streams import google_streams
+from tap_calinstances.engine.streams import provider_streams
+from tap_calinstances.providers import registry
 
-# Each provider: its config block schema and the function that checks it.
-PROVIDERS = {"google": google_settings}
+PROVIDERS = registry()
 
 # The tap's own settings. The SDK appends its built-in ones (stream maps, flattening, batch)
 # to ``config_jsonschema`` in place, so this copy is what meltano.yml and the secret list
@@ -46,9 +45,27 @@ SETTINGS = th.PropertiesList(
         minimum=0,
     ),
     th.Property(
-        "google", google_settings.SCHEMA, description="Google Calendar API v3; present to enable."
+        "max_concurrency",
+        th.IntegerType,
+        default=common.DEFAULT_MAX_CONCURRENCY,
+        minimum=1,
+        maximum=common.MAX_MAX_CONCURRENCY,
+        description="Requests in flight at once across the run; each provider's own budget "
+        "(per user, mailbox or app) applies inside it.",
+    ),
+    th.Property(
+        "full_refresh",
+        th.BooleanType,
+        default=False,
+        description="Read every calendar whole instead of only what changed since the last "
+        "run; occurrences that vanished meanwhile still get their cancellation.",
     ),
 ).to_dict()
+for _provider in PROVIDERS.values():
+    SETTINGS["properties"][_provider.name] = {
+        **_provider.schema,
+        "description": f"{_provider.title}; present to enable.",
+    }
 
 
 class TapCalInstances(Tap):
@@ -115,7 +132,7 @@ class TapCalInstances(Tap):
     def discover_streams(self) -> list[Stream]:
         # The catalog is static: every provider's streams, configured or not, so that
         # `meltano select --list` works before credentials exist.
-        return [*google_streams(self)]
+        return [stream for p in PROVIDERS.values() for stream in provider_streams(self, p)]
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,19 @@ class Window:
 def resolve_window(
     start: datetime, end: datetime | None, lookahead_days: int, now: datetime
 ) -> Window:
-    """``end`` defaults to ``now + lookahead_days`` (contract section 2)."""
-    return Window(start, end if end is not None else now + timedelta(days=lookahead_days))
+    """``end`` defaults to ``now + lookahead_days``, rounded up to the next UTC midnight
+    (contract section 2): runs within one day share one window, so an hourly run reads only
+    what changed, and a day later only the day the window grew by."""
+    if end is not None:
+        return Window(start, end)
+    return Window(start, next_utc_midnight(now + timedelta(days=lookahead_days)))
+
+
+def next_utc_midnight(moment: datetime) -> datetime:
+    """``moment`` itself when it is a UTC midnight, else the UTC midnight after it."""
+    moment = moment.astimezone(UTC)
+    midnight = datetime.combine(moment.date(), time(0), tzinfo=UTC)
+    return midnight if midnight == moment else midnight + timedelta(days=1)
 
 
 def split(window: Window, max_span: timedelta) -> list[Window]:

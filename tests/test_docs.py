@@ -53,7 +53,13 @@ def test_meltano_marks_exactly_the_secrets_sensitive() -> None:
 
 
 def test_meltano_kinds_match_schema_types() -> None:
-    kinds = {"array": "array", "integer": "integer", "object": "object", "string": "string"}
+    kinds = {
+        "array": "array",
+        "boolean": "boolean",
+        "integer": "integer",
+        "object": "object",
+        "string": "string",
+    }
     for name, setting in meltano_settings().items():
         schema = schema_settings()[name]
         types = schema.get("type", [])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from tap_calinstances.providers.google import records
+from tap_calinstances.engine.memory import CalendarMemory
+from tap_calinstances.providers import CalendarTarget
+from tap_calinstances.providers.google import changes, records
 from tests.builders import (
     calendar_facts,
     google_calendar,
@@ -16,8 +19,10 @@ from tests.builders import (
 )
 
 
-def instance(item: dict[str, Any], modified: frozenset[str] = frozenset(), **facts: Any) -> dict:
-    return records.instance_record(item, series_facts(**facts), modified)
+def instance(
+    item: dict[str, Any], exceptions: frozenset[datetime] = frozenset(), **facts: Any
+) -> dict:
+    return records.instance_record(item, series_facts(**facts), exceptions)
 
 
 @pytest.mark.parametrize(
@@ -56,7 +61,8 @@ def test_moved_occurrence_is_an_exception_with_its_original_start() -> None:
 
 def test_edited_occurrence_is_an_exception_when_the_listing_names_it() -> None:
     item = google_instance("2026-03-02T09:00:00-05:00", summary="Weekly sync (demo)")
-    assert instance(item, frozenset({item["id"]}))["is_exception"] is True
+    edited = frozenset({datetime(2026, 3, 2, 14, 0, tzinfo=UTC)})
+    assert instance(item, edited)["is_exception"] is True
     assert instance(item)["is_exception"] is False
 
 
@@ -68,7 +74,7 @@ def test_minimal_cancelled_occurrence_gets_scheduled_times_and_series_summary() 
         "recurringEventId": "abc123",
         "originalStartTime": {"dateTime": "2026-03-09T09:00:00-04:00"},
     }
-    record = instance(item, frozenset({"abc123_20260309T130000Z"}))
+    record = instance(item, frozenset({datetime(2026, 3, 9, 13, 0, tzinfo=UTC)}))
     assert record["status"] == "cancelled"
     assert record["start_at"] == record["original_start_at"] == "2026-03-09T13:00:00Z"
     assert record["end_at"] == "2026-03-09T14:00:00Z"
@@ -189,17 +195,22 @@ def test_all_day_series_takes_the_calendar_zone() -> None:
     assert records.series_record(master, facts)["first_start_at"] == "2026-01-08T23:00:00Z"
 
 
-@pytest.mark.parametrize(
-    ("item", "master", "modified"),
-    [
-        (google_master(), True, False),
-        (google_master(status="cancelled"), False, False),
-        (google_master(recurrence=None), False, False),
-        ({"id": "a_1", "recurringEventId": "a", "status": "confirmed"}, False, True),
-        ({"id": "a_2", "recurringEventId": "a", "status": "cancelled"}, False, False),
-    ],
-    ids=["master", "deleted-master", "single-event", "modified-occurrence", "cancelled-occurrence"],
-)
-def test_listing_item_kinds(item: dict[str, Any], master: bool, modified: bool) -> None:
-    assert records.is_master(item) is master
-    assert records.is_modified_occurrence(item) is modified
+def test_change_listing_item_kinds() -> None:
+    target = CalendarTarget("team@group.calendar.example", "me", "America/New_York", None, {})
+    items = [
+        {"id": "a_20260105T140000Z", "recurringEventId": "abc123", "status": "confirmed",
+         "originalStartTime": {"dateTime": "2026-01-05T09:00:00-05:00"}},
+        {"id": "a_20260112T140000Z", "recurringEventId": "abc123", "status": "cancelled",
+         "originalStartTime": {"dateTime": "2026-01-12T09:00:00-05:00"}},
+        google_master(),
+        google_master(id="gone", status="cancelled"),
+        google_master(id="single", recurrence=None),
+    ]  # fmt: skip
+    found = changes.changes(items, target, False, "cursor-2", CalendarMemory())
+    assert list(found.live) == ["abc123"]
+    assert found.deleted == {"gone", "single"}
+    assert found.touched == {"abc123"}
+    assert found.exceptions == {"abc123": {datetime(2026, 1, 5, 14, tzinfo=UTC)}}
+    assert found.unexceptions == {"abc123": {datetime(2026, 1, 12, 14, tzinfo=UTC)}}
+    assert (found.full, found.cursor) == (False, "cursor-2")
+    assert found.live["abc123"].rule == ["RRULE:FREQ=WEEKLY;BYDAY=MO"]

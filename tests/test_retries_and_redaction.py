@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tap_calinstances import streams
+from tap_calinstances.engine import http as streams
 from tap_calinstances.errors import ProviderError
 from tap_calinstances.redaction import MASK, RedactSecrets, secret_values
 from tap_calinstances.sandbox import Sandbox

@@ -62,11 +62,6 @@ def is_master(item: Mapping[str, Any]) -> bool:
     )
 
 
-def is_modified_occurrence(item: Mapping[str, Any]) -> bool:
-    """An occurrence edited or moved on its own: what the contract calls an exception."""
-    return bool(item.get("recurringEventId")) and item.get("status") != "cancelled"
-
-
 def _when(value: Any) -> datetime | date:
     """Google's ``{dateTime, timeZone}`` or ``{date}``."""
     if not isinstance(value, Mapping):
@@ -135,11 +130,16 @@ def series_record(master: Mapping[str, Any], facts: SeriesFacts) -> dict[str, An
     }
 
 
+def original_instant(item: Mapping[str, Any], zone: str) -> datetime:
+    """An occurrence's ``originalStartTime`` as a UTC instant (all-day: local midnight)."""
+    return _as_instant(_when(item.get("originalStartTime")), zone)
+
+
 def occurrence(
-    item: Mapping[str, Any], facts: SeriesFacts, modified_ids: frozenset[str]
+    item: Mapping[str, Any], facts: SeriesFacts, exceptions: frozenset[datetime]
 ) -> Occurrence:
-    """One item of the instances endpoint. ``modified_ids``: ids the series listing showed as
-    individually modified occurrences."""
+    """One item of the instances endpoint. ``exceptions``: original starts (UTC) that the
+    change listing showed as individually edited occurrences."""
     zone = _zone_of(item.get("start"), facts.timezone)
     original = _when(item.get("originalStartTime"))
     status = str(item.get("status") or "confirmed")
@@ -166,7 +166,7 @@ def occurrence(
         end=end,
         status=status,
         # The listing names edited occurrences; a move shows in the times even without it.
-        is_exception=str(item["id"]) in modified_ids or start != original,
+        is_exception=_as_instant(original, facts.timezone) in exceptions or start != original,
         timezone=zone,
         summary=item.get("summary"),
         description=item.get("description"),
@@ -185,9 +185,9 @@ def occurrence(
 
 
 def instance_record(
-    item: Mapping[str, Any], facts: SeriesFacts, modified_ids: frozenset[str]
+    item: Mapping[str, Any], facts: SeriesFacts, exceptions: frozenset[datetime]
 ) -> dict[str, Any]:
-    return normalize.instance_record(facts, occurrence(item, facts, modified_ids))
+    return normalize.instance_record(facts, occurrence(item, facts, exceptions))
 
 
 def _attendee(value: Mapping[str, Any]) -> Attendee:

@@ -1,0 +1,1 @@
+"""The engine every provider shares: runs, concurrent fetching, STATE and tombstones."""

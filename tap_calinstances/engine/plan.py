@@ -1,0 +1,168 @@
+"""Per-calendar plans: from what changed and what was emitted before, what to read. Pure.
+
+A plan says, for one calendar, which series to read over which spans, which to keep as
+they are, and which are gone (every occurrence emitted for them earlier gets a tombstone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from tap_calinstances import recurrence
+from tap_calinstances.engine.memory import CalendarMemory, SeriesMemory, stamp_of
+from tap_calinstances.normalize import SeriesFacts
+from tap_calinstances.providers import CalendarTarget, Changes
+from tap_calinstances.windows import Window
+
+
+@dataclass(frozen=True)
+class SeriesRead:
+    """One series to ask the provider for."""
+
+    facts: SeriesFacts
+    spans: tuple[Window, ...]  # empty: the rule cannot occur in the window
+    # A read of only the slice the window grew by: occurrences starting before this were
+    # emitted by earlier runs, and the remembered starts stay valid.
+    keep_from: datetime | None
+    exceptions: frozenset[datetime]
+    remembered: SeriesMemory | None
+    stamp: bytes
+    ends_before: datetime | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    target: CalendarTarget
+    window: Window
+    series_records: tuple[Mapping[str, object], ...]
+    reads: tuple[SeriesRead, ...]
+    kept: tuple[SeriesMemory, ...]  # unchanged and not read: remembered as they are
+    gone: tuple[SeriesMemory, ...]  # deleted: every remembered start gets a tombstone
+    cursor: str | None
+    forget: bool = False  # the calendar is unreadable: drop it from STATE after tombstones
+
+
+def window_grew(old: Window | None, new: Window) -> bool:
+    """Only the end moved later: unchanged series need just the new slice."""
+    return old is not None and old.start == new.start and new.end > old.end
+
+
+def cursor_usable(old: Window | None, new: Window) -> bool:
+    """A change cursor only says what changed inside the window it was taken over."""
+    return old is not None and (old == new or window_grew(old, new))
+
+
+def facts_from_memory(target: CalendarTarget, provider: str, memory: SeriesMemory) -> SeriesFacts:
+    """What a tombstone needs of a series the listing no longer shows (summary unknown)."""
+    return SeriesFacts(
+        provider=provider,
+        calendar_id=target.calendar_id,
+        series_id=memory.series_id,
+        owner_id=target.owner_id,
+        timezone=memory.timezone,
+        summary=None,
+        is_all_day=memory.is_all_day,
+        duration=memory.duration,
+    )
+
+
+def _fitted(memory: SeriesMemory | None, old: Window | None, new: Window) -> SeriesMemory | None:
+    """Remembered starts of a window that changed otherwise than growing are forgotten
+    outside the new window: they left the scope, they were not cancelled."""
+    if memory is None or old is None or old == new or window_grew(old, new):
+        return memory
+    inside = frozenset(s for s in memory.starts if new.overlaps(s, s + memory.duration))
+    return replace(memory, starts=inside)
+
+
+def plan(
+    provider: str,
+    target: CalendarTarget,
+    changes: Changes,
+    remembered: CalendarMemory,
+    old_window: Window | None,
+    window: Window,
+) -> Plan:
+    known = remembered.series
+    records: list[Mapping[str, object]] = []
+    reads: list[SeriesRead] = []
+    gone: list[SeriesMemory] = []
+    kept: list[SeriesMemory] = []
+    seen: set[str] = set()
+
+    def exceptions(series_id: str, memory: SeriesMemory | None) -> frozenset[datetime]:
+        earlier = memory.exceptions if memory is not None and not changes.full else frozenset()
+        added = changes.exceptions.get(series_id, frozenset())
+        return (earlier | added) - changes.unexceptions.get(series_id, frozenset())
+
+    for series_id, master in changes.live.items():
+        seen.add(series_id)
+        memory = _fitted(known.get(series_id), old_window, window)
+        records.append(master.record)
+        occurs = recurrence.may_occur_in(
+            master.rule, master.first_start, master.facts.duration, window
+        )
+        reads.append(
+            SeriesRead(
+                facts=master.facts,
+                spans=(window,) if occurs else (),
+                keep_from=None,
+                exceptions=exceptions(series_id, memory),
+                remembered=memory,
+                stamp=stamp_of(master.stamp),
+                ends_before=recurrence.ends_before(master.rule, master.first_start),
+            )
+        )
+    for series_id in sorted(changes.deleted):
+        seen.add(series_id)
+        if series_id in known:
+            gone.append(known[series_id])
+    for series_id, memory in sorted(known.items()):
+        if series_id in seen:
+            continue
+        if changes.full:  # a complete listing that no longer shows it: deleted
+            gone.append(memory)
+            continue
+        fitted = _fitted(memory, old_window, window)
+        assert fitted is not None
+        if series_id in changes.touched:  # an occurrence changed, the master did not
+            reads.append(
+                SeriesRead(
+                    facts=facts_from_memory(target, provider, memory),
+                    spans=(window,),
+                    keep_from=None,
+                    exceptions=exceptions(series_id, memory),
+                    remembered=fitted,
+                    stamp=memory.stamp,
+                    ends_before=memory.ends_before,
+                )
+            )
+        elif window_grew(old_window, window) and _may_start_after(memory, old_window):
+            assert old_window is not None
+            reads.append(
+                SeriesRead(
+                    facts=facts_from_memory(target, provider, memory),
+                    spans=(Window(old_window.end, window.end),),
+                    keep_from=old_window.end,
+                    exceptions=memory.exceptions,
+                    remembered=memory,
+                    stamp=memory.stamp,
+                    ends_before=memory.ends_before,
+                )
+            )
+        else:
+            kept.append(fitted)
+    return Plan(
+        target, window, tuple(records), tuple(reads), tuple(kept), tuple(gone), changes.cursor
+    )
+
+
+def _may_start_after(memory: SeriesMemory, old: Window | None) -> bool:
+    return old is not None and (memory.ends_before is None or memory.ends_before > old.end)
+
+
+def gone_plan(target: CalendarTarget, remembered: CalendarMemory, window: Window) -> Plan:
+    """A calendar that vanished or became unreadable: everything it emitted is gone."""
+    return Plan(target, window, (), (), (), tuple(remembered.series.values()), None)

@@ -1,0 +1,330 @@
+"""One provider's run: its window, calendars, plans and occurrences, as values.
+
+Three phases, each computed once and on demand, whichever stream asks first:
+calendars (every principal's calendar list), plans (one change listing per calendar,
+diffed against STATE), occurrences (the series reads the plans ask for, then tombstones).
+Requests run on the scheduler's workers; records are handed back to the main thread, which
+alone writes Singer messages and claims calendars in STATE.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, as_completed
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from tap_calinstances import normalize
+from tap_calinstances.engine import state
+from tap_calinstances.engine.http import Http
+from tap_calinstances.engine.memory import CalendarMemory, SeriesMemory
+from tap_calinstances.engine.plan import (
+    Plan,
+    SeriesRead,
+    cursor_usable,
+    facts_from_memory,
+    gone_plan,
+    plan,
+)
+from tap_calinstances.engine.scheduler import Scheduler
+from tap_calinstances.providers import CalendarTarget, Provider
+from tap_calinstances.windows import Window
+
+log = logging.getLogger("tap-calinstances")
+# Records read ahead of the calendar being written, at most (plus one listing per worker):
+# what bounds memory whatever the tenant size.
+BUFFERED_RECORDS = 10_000
+# Series reads handed to the scheduler ahead of the calendar being written.
+PENDING_READS = 2_000
+
+
+@dataclass(frozen=True)
+class Selection:
+    series: bool
+    instances: bool
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    read: SeriesRead
+    records: list[dict[str, Any]]
+    emitted: frozenset[datetime]  # originals of occurrences that take place
+    cancelled: frozenset[datetime]  # originals the provider reported cancelled
+    deleted: bool = False  # the series vanished between listing and reading
+
+
+class ProviderRun:
+    def __init__(
+        self,
+        provider: Provider,
+        settings: Any,
+        window: Window,
+        *,
+        workers: int,
+        stream_state: dict[str, Any],
+        write_state: Callable[[], None],
+        selection: Selection,
+        full_refresh: bool,
+    ) -> None:
+        self.provider = provider
+        self.settings = settings
+        self.window = window
+        self.scheduler = Scheduler(workers, provider.budget, provider.name)
+        self.http = Http(provider, settings, self.scheduler)
+        self._stream_state = stream_state
+        self._write_state = write_state
+        self._selection = selection
+        self._full_refresh = full_refresh
+        self._earlier = state.read(stream_state, provider.cursor_name)
+        self._calendars: list[CalendarTarget] | None = None
+        self._plans: list[Plan] | None = None
+        # What each calendar still needs written before it may be claimed in STATE: the SDK
+        # syncs streams in name order, so occurrences may well be written before series.
+        self._needs = {"series", "instances"} if selection.series else {"instances"}
+        self._done: dict[str, set[str]] = {}
+        self._entries: dict[str, dict[str, Any] | None] = {}
+        self._claims: state.Claims | None = None
+        self._lock = threading.Lock()
+        self._head = 0
+        self._buffered = 0
+
+    def close(self) -> None:
+        self.scheduler.close()
+
+    # -- phase 1: calendars ---------------------------------------------------------------
+
+    def calendars(self) -> list[CalendarTarget]:
+        if self._calendars is None:
+            self._calendars = self.provider.calendars(self.http, self.settings)
+        return self._calendars
+
+    # -- phase 2: plans -------------------------------------------------------------------
+
+    def plans(self) -> Iterator[Plan]:
+        """Plans in calendar order, as their change listings finish (and then cached)."""
+        if self._plans is not None:
+            yield from self._plans
+            return
+        targets = self.calendars()
+        futures = [
+            self.http.run(target.principal, index, partial(self._plan, target))
+            for index, target in enumerate(targets)
+        ]
+        plans: list[Plan] = []
+        for future in futures:
+            plans.append(future.result())
+            yield plans[-1]
+        for each in self._vanished():
+            plans.append(each)
+            yield each
+        self._plans = plans
+
+    def _plan(self, target: CalendarTarget) -> Plan:
+        earlier = self._earlier.get(target.calendar_id)
+        remembered = (earlier.memory if earlier else None) or CalendarMemory(target.owner_id)
+        old = earlier.window if earlier and earlier.memory is not None else None
+        cursor = earlier.cursor if earlier and cursor_usable(old, self.window) else None
+        full = self.provider.change_listing(target, None)
+        call = (
+            full
+            if cursor is None or self._full_refresh
+            else self.provider.change_listing(target, cursor)
+        )
+        listing = self.http.listing(call, fallback=full)
+        if listing is None:  # unreadable now: what it emitted no longer takes place for us
+            return replace(gone_plan(target, remembered, self.window), forget=True)
+        try:
+            changes = self.provider.changes(
+                listing.items, target, listing.call is full, listing.cursor, remembered
+            )
+        except (KeyError, ValueError) as exc:
+            raise self.http.malformed(listing.call, str(exc)) from exc
+        return plan(self.provider.name, target, changes, remembered, old, self.window)
+
+    def series_records(self) -> Iterator[Mapping[str, Any]]:
+        for each in self.plans():
+            yield from each.series_records
+            for memory in each.gone:
+                yield _series_tombstone(self.provider.name, each.target.calendar_id, memory)
+            self._written_out(each.target.calendar_id, "series")
+        self.finish()
+
+    # -- phase 3: occurrences -------------------------------------------------------------
+
+    def occurrences(self) -> Iterator[dict[str, Any]]:
+        plans = list(self.plans())
+        self.scheduler.hold_back = self._hold_back
+        submitted: list[list[Future[_Outcome]]] = []
+        pending = 0
+        for index, each in enumerate(plans):
+            while len(submitted) < len(plans) and (
+                len(submitted) <= index or pending < PENDING_READS
+            ):
+                ahead = plans[len(submitted)]
+                submitted.append(
+                    [
+                        self.http.run(
+                            ahead.target.principal,
+                            len(submitted),
+                            partial(self._read, ahead, read),
+                        )
+                        for read in ahead.reads
+                    ]
+                )
+                pending += len(ahead.reads)
+            with self._lock:
+                self._head = index
+            self.scheduler.wake()
+            series: dict[str, SeriesMemory] = {m.series_id: m for m in each.kept}
+            for future in as_completed(submitted[index]):
+                outcome = future.result()
+                pending -= 1
+                yield from self._written(outcome, series)
+            yield from self._tombstones(each, each.gone)
+            self._entries[each.target.calendar_id] = self._entry(each, series)
+            self._written_out(each.target.calendar_id, "instances")
+        self.finish()
+
+    def _written_out(self, calendar_id: str, kind: str) -> None:
+        """All of ``kind`` is written for the calendar: claim it once nothing is missing."""
+        written = self._done.setdefault(calendar_id, set())
+        written.add(kind)
+        if written >= self._needs and calendar_id in self._entries:
+            if self._claims is None:
+                total = len(self._plans) if self._plans is not None else 1
+                self._claims = state.Claims(self._stream_state, self._write_state, total)
+            self._claims.claim(calendar_id, self._entries.pop(calendar_id))
+
+    def finish(self) -> None:
+        """Write what is claimed but not yet in STATE (the end of the run)."""
+        if self._claims is not None:
+            self._claims.flush()
+
+    def _hold_back(self, priority: int) -> bool:
+        with self._lock:
+            return priority > self._head and self._buffered >= BUFFERED_RECORDS
+
+    def _read(self, each: Plan, read: SeriesRead) -> _Outcome:
+        """One series' occurrences over its spans (on a worker)."""
+        window_start = _utc(each.window.start)
+        window_end = _utc(each.window.end)
+        keep_from = _utc(read.keep_from) if read.keep_from else None
+        records: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        emitted: set[datetime] = set()
+        cancelled: set[datetime] = set()
+        for span in read.spans:
+            call = self.provider.instances(each.target, read.facts.series_id, span)
+            listing = self.http.listing(call)
+            if listing is None:
+                return _Outcome(read, [], frozenset(), frozenset(), deleted=True)
+            for item in listing.items:
+                try:
+                    record = self.provider.instance_record(item, read.facts, read.exceptions)
+                except (KeyError, ValueError) as exc:
+                    raise self.http.malformed(call, f"occurrence {item.get('id')}: {exc}") from exc
+                key = record["instance_key"]
+                # UTC "Z" strings of one format compare like the instants they name.
+                start, end = record["start_at"], record["end_at"]
+                if key in seen or not (end > window_start and start < window_end):
+                    continue
+                if keep_from is not None and start < keep_from:
+                    continue  # emitted by the run that read the window before it grew
+                seen.add(key)
+                original = datetime.fromisoformat(record["original_start_at"])
+                (cancelled if record["status"] == "cancelled" else emitted).add(original)
+                records.append(record)
+        with self._lock:
+            self._buffered += len(records)
+        return _Outcome(read, records, frozenset(emitted), frozenset(cancelled))
+
+    def _written(
+        self, outcome: _Outcome, series: dict[str, SeriesMemory]
+    ) -> Iterator[dict[str, Any]]:
+        read = outcome.read
+        remembered = read.remembered.starts if read.remembered else frozenset()
+        if outcome.deleted:
+            for original in sorted(remembered):
+                yield normalize.cancellation_record(read.facts, original)
+            return
+        yield from outcome.records
+        with self._lock:
+            self._buffered -= len(outcome.records)
+        self.scheduler.wake()
+        if read.keep_from is not None:
+            starts = remembered | outcome.emitted
+        else:
+            for original in sorted(remembered - outcome.emitted - outcome.cancelled):
+                yield normalize.cancellation_record(read.facts, original)
+            starts = outcome.emitted
+        facts = read.facts
+        series[facts.series_id] = SeriesMemory(
+            facts.series_id,
+            read.stamp,
+            facts.timezone,
+            facts.is_all_day,
+            facts.duration,
+            starts,
+            read.exceptions,
+            read.ends_before,
+        )
+
+    def _tombstones(self, each: Plan, gone: tuple[SeriesMemory, ...]) -> Iterator[dict[str, Any]]:
+        for memory in gone:
+            facts = facts_from_memory(each.target, self.provider.name, memory)
+            for original in sorted(memory.starts):
+                yield normalize.cancellation_record(facts, original)
+
+    def _entry(self, each: Plan, series: dict[str, SeriesMemory]) -> dict[str, Any] | None:
+        if each.forget or not each.target.record:  # unreadable, or no longer listed
+            return None
+        memory = CalendarMemory(each.target.owner_id, series)
+        return state.entry(
+            self.window, self.provider.cursor_name, each.cursor, memory, datetime.now(UTC)
+        )
+
+    def _vanished(self) -> list[Plan]:
+        """Calendars earlier runs emitted that no principal lists any more: gone, when the
+        configuration still asks for them; forgotten quietly when it no longer does."""
+        listed = {target.calendar_id for target in self.calendars()}
+        plans = []
+        for calendar_id, earlier in sorted(self._earlier.items()):
+            if calendar_id in listed or earlier.memory is None:
+                continue
+            memory = earlier.memory
+            if not self.provider.in_scope(self.settings, calendar_id):
+                memory = CalendarMemory(memory.owner_id)
+            else:
+                log.warning(
+                    "%s: calendar %s is no longer listed; its occurrences are cancelled",
+                    self.provider.name,
+                    calendar_id,
+                )
+            target = CalendarTarget(calendar_id, "", "UTC", memory.owner_id, {})
+            plans.append(gone_plan(target, memory, self.window))
+        return plans
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _series_tombstone(provider: str, calendar_id: str, memory: SeriesMemory) -> dict[str, Any]:
+    """A series that is gone: the warehouse learns it, although the provider says no more."""
+    return {
+        "provider": provider,
+        "calendar_id": calendar_id,
+        "series_id": memory.series_id,
+        "summary": None,
+        "timezone": memory.timezone,
+        "first_start_at": None,
+        "recurrence": None,
+        "rrule": None,
+        "status": "cancelled",
+        "updated_at": None,
+        "raw": None,
+    }

@@ -1,0 +1,226 @@
+"""Bounded concurrent fetching inside each provider's budget.
+
+Work is a task per listing (a calendar list, a change listing, one series' occurrences);
+each runs its pages one after the other on one of ``workers`` threads. A principal (user,
+mailbox, app) never has more tasks running than its budget allows, and its requests are
+paced to its rate in a sliding window. Lower priorities run first; the run holds back tasks
+far ahead of what the main thread is writing, which bounds memory whatever the tenant size.
+A rate-limit answer halves the principal's concurrency and pauses it for the time asked,
+instead of hammering; successes win the concurrency back one step at a time.
+
+Singer output is never written from here: tasks return values, the main thread writes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from tap_calinstances.providers import Budget
+
+T = TypeVar("T")
+# The provider counts requests on arrival, later than we count them on sending: keep a
+# margin so that jitter never tips a full window over the provider's limit.
+RATE_MARGIN = 0.95
+# Successful requests that win back one step of concurrency after a rate-limit answer.
+RECOVERY_STEP = 20
+
+
+class Cancelled(Exception):
+    """The run stopped (another task failed); this task's work is not wanted."""
+
+
+@dataclass(order=True)
+class _Task:
+    priority: int
+    seq: int
+    principal: str = field(compare=False)
+    work: Callable[[], None] = field(compare=False)
+    future: Future[Any] = field(compare=False)
+
+
+class _Principal:
+    """Pacing and concurrency of one principal."""
+
+    def __init__(self, budget: Budget) -> None:
+        self.limit = budget.concurrency
+        self.cap = budget.concurrency
+        self.running = 0
+        self.waiting: list[_Task] = []
+        self.successes = 0
+        self.paused_until = 0.0
+        self.sent: deque[float] = deque()
+        self.rate = max(1, int(budget.requests * RATE_MARGIN))
+        self.period = budget.per_seconds
+        self.lock = threading.Lock()
+
+    def has_room(self) -> bool:
+        return self.running < self.cap
+
+
+class Scheduler:
+    def __init__(self, workers: int, budget: Budget, name: str) -> None:
+        self._workers = workers
+        self._budget = budget
+        self._name = name
+        self._cond = threading.Condition()
+        self._principals: dict[str, _Principal] = {}
+        self._ready: list[tuple[int, int, str]] = []  # (priority, seq, principal), may be stale
+        self._seq = itertools.count()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+        self.cancelled = threading.Event()
+        # Installed by the run: whether a task of this priority must wait (memory bound).
+        self.hold_back: Callable[[int], bool] = lambda _priority: False
+
+    # -- submitting ------------------------------------------------------------------------
+
+    def submit(self, principal: str, priority: int, fn: Callable[[], T]) -> Future[T]:
+        future: Future[T] = Future()
+
+        def work() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                if self.cancelled.is_set():
+                    raise Cancelled(self._name)
+                future.set_result(fn())
+            except BaseException as exc:  # handed to whoever waits on the future
+                future.set_exception(exc)
+
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("the scheduler is closed")
+            state = self._principal(principal)
+            task = _Task(priority, next(self._seq), principal, work, future)
+            heapq.heappush(state.waiting, task)
+            if state.has_room() and state.waiting[0] is task:
+                heapq.heappush(self._ready, (task.priority, task.seq, principal))
+            self._start_threads()
+            self._cond.notify()
+        return future
+
+    def wake(self) -> None:
+        """Something ``hold_back`` depends on changed."""
+        with self._cond:
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Stop the workers; tasks not started are cancelled, running ones are told to stop."""
+        with self._cond:
+            self._closed = True
+            self.cancelled.set()
+            for state in self._principals.values():
+                for task in state.waiting:
+                    task.future.cancel()
+                state.waiting.clear()
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=0.1)
+
+    # -- pacing, called by requests on worker threads ---------------------------------------
+
+    def pace(self, principal: str) -> None:
+        """Wait until ``principal`` may send one more request, and count it."""
+        state = self._principal(principal)
+        while True:
+            with state.lock:
+                now = time.monotonic()
+                while state.sent and state.sent[0] <= now - state.period:
+                    state.sent.popleft()
+                wait = state.paused_until - now
+                if len(state.sent) >= state.rate:
+                    wait = max(wait, state.sent[0] + state.period - now)
+                if wait <= 0:
+                    state.sent.append(now)
+                    return
+            if self.cancelled.wait(min(wait, 1.0)):
+                raise Cancelled(self._name)
+
+    def slow_down(self, principal: str, seconds: float) -> None:
+        """The provider said "too many": fewer at once, and none for ``seconds``."""
+        state = self._principal(principal)
+        with self._cond:
+            state.cap = max(1, state.cap // 2)
+            state.successes = 0
+        with state.lock:
+            state.paused_until = max(state.paused_until, time.monotonic() + seconds)
+
+    def succeeded(self, principal: str) -> None:
+        state = self._principal(principal)
+        if state.cap >= state.limit:
+            return
+        with self._cond:
+            state.successes += 1
+            if state.successes >= RECOVERY_STEP:
+                state.cap, state.successes = min(state.limit, state.cap + 1), 0
+                self._offer(principal, state)
+                self._cond.notify()
+
+    # -- workers ---------------------------------------------------------------------------
+
+    def _principal(self, principal: str) -> _Principal:
+        state = self._principals.get(principal)
+        if state is None:
+            state = self._principals.setdefault(principal, _Principal(self._budget))
+        return state
+
+    def _start_threads(self) -> None:
+        if len(self._threads) >= self._workers:
+            return
+        thread = threading.Thread(
+            target=self._work, name=f"{self._name}-{len(self._threads) + 1}", daemon=True
+        )
+        self._threads.append(thread)
+        thread.start()
+
+    def _offer(self, principal: str, state: _Principal) -> None:
+        if state.waiting and state.has_room():
+            top = state.waiting[0]
+            heapq.heappush(self._ready, (top.priority, top.seq, principal))
+
+    def _pick(self) -> _Task | None:
+        while self._ready:
+            priority, seq, principal = self._ready[0]
+            state = self._principals[principal]
+            if not (state.waiting and state.waiting[0].seq == seq and state.has_room()):
+                heapq.heappop(self._ready)  # stale: consumed, or the principal is full
+                continue
+            if self.hold_back(priority):
+                return None  # the best task waits, so every other one does too
+            heapq.heappop(self._ready)
+            task = heapq.heappop(state.waiting)
+            state.running += 1
+            self._offer(principal, state)
+            return task
+        return None
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                task = self._pick()
+                while task is None:
+                    if self._closed:
+                        return
+                    self._cond.wait(timeout=0.5)
+                    task = self._pick()
+            try:
+                task.work()
+            finally:
+                with self._cond:
+                    state = self._principals[task.principal]
+                    state.running -= 1
+                    self._offer(task.principal, state)
+                    self._cond.notify_all()
+
+
+def gather(futures: list[Future[Any]]) -> list[Any]:
+    """Results in order; the first failure is raised (the others keep their own)."""
+    return [future.result() for future in futures]

@@ -1,0 +1,145 @@
+"""The Singer streams: three per provider, each a view of that provider's run.
+
+The run computes its phases once, on demand, whichever stream asks first; the streams only
+hand its values to the SDK, on the main thread, which writes every message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from singer_sdk import Stream, Tap
+from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.helpers.types import Context
+from typing_extensions import override
+
+from tap_calinstances import record_schemas
+from tap_calinstances import settings as common
+from tap_calinstances.engine.run import ProviderRun, Selection
+from tap_calinstances.providers import Provider
+
+KINDS = ("calendars", "series", "instances")
+
+
+class RunHolder:
+    """One provider's run, started on first use (discovery needs no configuration) and
+    closed when the last of its selected streams is done."""
+
+    def __init__(self, tap: Tap, provider: Provider) -> None:
+        self.tap = tap
+        self.provider = provider
+        self._run: ProviderRun | None = None
+
+    def stream_name(self, kind: str) -> str:
+        return f"{self.provider.name}_{kind}"
+
+    def get(self) -> ProviderRun | None:
+        config = self.tap.config
+        if self.provider.name not in config:
+            return None
+        if self._run is None:
+            streams = self.tap.streams
+            root = streams[self.stream_name("calendars")]
+            for kind in KINDS[1:]:
+                # The SDK adds each stream's (empty) bookmark when that stream ends, and
+                # each addition would be one more STATE message: add them all up front.
+                _ = streams[self.stream_name(kind)].stream_state
+            self._run = ProviderRun(
+                self.provider,
+                self.provider.settings(config[self.provider.name]),
+                common.window(config, datetime.now(UTC)),
+                workers=common.max_concurrency(config),
+                stream_state=root.stream_state,
+                write_state=lambda: self.tap.state_writer.write_state(self.tap.state),
+                selection=Selection(
+                    series=streams[self.stream_name("series")].selected,
+                    instances=streams[self.stream_name("instances")].selected,
+                ),
+                full_refresh=bool(config.get("full_refresh")),
+            )
+        return self._run
+
+    def done(self, kind: str) -> None:
+        # The SDK syncs streams in its own order (by name): close after the last one.
+        mine = {self.stream_name(k): k for k in KINDS}
+        order = [mine[name] for name, s in self.tap.streams.items() if name in mine and s.selected]
+        if not order or kind == order[-1]:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the run's workers; a later stream (a connection test) starts a new run."""
+        if self._run is not None:
+            self._run.close()
+            self._run = None
+
+
+class EngineStream(Stream):
+    kind: ClassVar[str]
+    # Records are built typed by normalize.py; conforming them again costs throughput.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+    # STATE is kept per calendar by the engine, never one partition per context.
+    state_partitioning_keys: ClassVar[list[str]] = []
+
+    def __init__(self, tap: Tap, holder: RunHolder, schema: dict[str, Any]) -> None:
+        super().__init__(tap, schema=schema, name=holder.stream_name(self.kind))
+        self._holder = holder
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        run = self._holder.get()
+        if run is None:  # discovery, or a run of other providers only
+            self.logger.info(
+                "%s: no %s block in the configuration; nothing to read",
+                self._holder.provider.name,
+                self._holder.provider.name,
+            )
+            return
+        try:
+            yield from self.records(run)
+        except BaseException:
+            self._holder.close()
+            raise
+        self._holder.done(self.kind)
+
+    def records(self, run: ProviderRun) -> Iterable[dict[str, Any]]:
+        raise NotImplementedError
+
+
+class CalendarsStream(EngineStream):
+    kind = "calendars"
+    primary_keys: ClassVar[tuple[str, ...]] = ("calendar_id",)
+
+    @override
+    def records(self, run: ProviderRun) -> Iterable[dict[str, Any]]:
+        for target in run.calendars():
+            yield dict(target.record)
+
+
+class SeriesStream(EngineStream):
+    kind = "series"
+    primary_keys: ClassVar[tuple[str, ...]] = ("calendar_id", "series_id")
+
+    @override
+    def records(self, run: ProviderRun) -> Iterable[dict[str, Any]]:
+        for record in run.series_records():
+            yield dict(record)
+
+
+class InstancesStream(EngineStream):
+    kind = "instances"
+    primary_keys: ClassVar[tuple[str, ...]] = ("instance_key",)
+
+    @override
+    def records(self, run: ProviderRun) -> Iterable[dict[str, Any]]:
+        return run.occurrences()
+
+
+STREAMS: tuple[type[EngineStream], ...] = (CalendarsStream, SeriesStream, InstancesStream)
+SCHEMAS = {"calendars": "calendar", "series": "series", "instances": "instance"}
+
+
+def provider_streams(tap: Tap, provider: Provider) -> list[Stream]:
+    holder = RunHolder(tap, provider)
+    return [cls(tap, holder, record_schemas.load(SCHEMAS[cls.kind])) for cls in STREAMS]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tap_calinstances.sandbox import Sandbox
+from tests.harness import TapRun, run_tap
 
 START, END = "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"
 
@@ -44,3 +45,10 @@ def user_config(clean_sandbox: Sandbox) -> dict[str, Any]:
 def service_config(clean_sandbox: Sandbox) -> dict[str, Any]:
     """Service account impersonating alex@ and robin@, 2026 as the window."""
     return clean_sandbox.tap_config(google_auth="service_account", start_date=START, end_date=END)
+
+
+@pytest.fixture(scope="module")
+def user_run(sandbox: Sandbox) -> TapRun:
+    """A full run of the refresh-token user over 2026."""
+    sandbox.clear_requests()
+    return run_tap(sandbox.tap_config(google_auth="refresh_token", start_date=START, end_date=END))

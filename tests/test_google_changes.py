@@ -1,4 +1,5 @@
-"""Changes at the provider between runs reach the warehouse under the same keys."""
+"""Changes at the provider between runs reach the warehouse under the same keys, and runs
+with STATE read only what changed."""
 
 from __future__ import annotations
 
@@ -70,11 +71,64 @@ def test_cancel_move_and_rename_show_up_in_the_next_run(private_sandbox: Sandbox
     assert untouched["is_exception"] is False
 
 
-def test_a_deleted_series_stops_producing_occurrences(private_sandbox: Sandbox) -> None:
+def test_a_deleted_series_gets_one_cancellation_per_occurrence_emitted(
+    private_sandbox: Sandbox,
+) -> None:
+    first = run_tap(config(private_sandbox))
     series_id = private_sandbox.series_id("Weekly sync")
-    assert weekly(run_tap(config(private_sandbox)), series_id) != {}
+    before = weekly(first, series_id)
+    assert sorted(before) == [
+        "2026-03-02T14:00:00Z",
+        "2026-03-09T13:00:00Z",
+        "2026-03-16T13:00:00Z",
+        "2026-03-23T13:00:00Z",
+        "2026-03-30T13:00:00Z",
+    ]
     private_sandbox.change("delete_series", calendar_id=ALEX, series_id=series_id)
-    run = run_tap(config(private_sandbox))
-    assert "Weekly sync" not in {s["summary"] for s in run.records("google_series")}
-    assert weekly(run, series_id) == {}
+    run = run_tap(config(private_sandbox), state=first.last_state)
+    after = weekly(run, series_id)
+    assert sorted(after) == sorted(before)
+    for original, record in after.items():
+        assert record["status"] == "cancelled"
+        assert record["instance_key"] == before[original]["instance_key"]
+        assert (record["instance_id"], record["raw"]) == (None, None)
+        assert record["end_at"] == before[original]["end_at"]
+    (series,) = [s for s in run.records("google_series") if s["series_id"] == series_id]
+    assert series["status"] == "cancelled"
     assert not [r for r in private_sandbox.requests if r.status >= 400]
+
+
+def test_a_run_with_nothing_changed_reads_no_occurrence(private_sandbox: Sandbox) -> None:
+    first = run_tap(config(private_sandbox))
+    private_sandbox.clear_requests()
+    second = run_tap(config(private_sandbox), state=first.last_state)
+    assert second.records("google_instances") == []
+    assert second.records("google_series") == []
+    paths = [r.path for r in private_sandbox.requests]
+    assert not [p for p in paths if p.endswith("/instances")]
+    listings = [r for r in private_sandbox.requests if r.path.endswith("/events")]
+    assert {r.query.get("syncToken") is not None for r in listings} == {True}
+    assert {p.rsplit("/", 2)[-2] for p in paths if p.endswith("/events")} == {
+        ALEX,
+        "ops#oncall@group.calendar.sandbox.example",
+    }
+
+
+def test_an_unreadable_calendar_cancels_what_it_emitted(private_sandbox: Sandbox) -> None:
+    ops = "ops#oncall@group.calendar.sandbox.example"
+    first = run_tap(config(private_sandbox))
+    emitted = {
+        r["instance_key"]
+        for r in first.records("google_instances")
+        if r["calendar_id"] == ops and r["status"] != "cancelled"
+    }
+    assert len(emitted) == 22
+    private_sandbox.set_faults(forbidden_calendars=(ops,))
+    second = run_tap(config(private_sandbox), state=first.last_state)
+    cancelled = {
+        r["instance_key"]
+        for r in second.records("google_instances")
+        if r["calendar_id"] == ops and r["status"] == "cancelled"
+    }
+    assert cancelled == emitted
+    assert ops not in second.last_state["bookmarks"]["google_calendars"]["calendars"]

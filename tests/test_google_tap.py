@@ -15,17 +15,6 @@ ALEX, ROBIN = "alex@sandbox.example", "robin@sandbox.example"
 
 
 @pytest.fixture(scope="module")
-def user_run(sandbox: Sandbox) -> TapRun:
-    sandbox.clear_requests()
-    config = sandbox.tap_config(
-        google_auth="refresh_token",
-        start_date="2026-01-01T00:00:00Z",
-        end_date="2027-01-01T00:00:00Z",
-    )
-    return run_tap(config)
-
-
-@pytest.fixture(scope="module")
 def user_requests(sandbox: Sandbox, user_run: TapRun) -> list[Any]:
     return list(sandbox.requests)
 

@@ -9,6 +9,7 @@ from pathlib import PurePath
 from typing import Any
 
 from singer_sdk import Stream, Tap
+from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
@@ -73,6 +74,8 @@ class TapCalInstances(Tap):
     Feishu/Lark, in one normalized shape."""
 
     name = "tap-calinstances"
+    # A million records leave through here: msgspec writes them several times faster.
+    message_writer_class = MsgSpecWriter
 
     config_jsonschema = copy.deepcopy(SETTINGS)
 

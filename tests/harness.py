@@ -52,10 +52,13 @@ def _parse(stdout: str) -> list[dict[str, Any]]:
 
 def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> TapRun:
     """Sync every stream in this process and collect the Singer messages."""
-    out, err = io.StringIO(), io.StringIO()
+    # The tap writes Singer messages as bytes to stdout's buffer, as on a real pipe.
+    raw, err = io.BytesIO(), io.StringIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         TapCalInstances(config=config, state=state or {}).sync_all()
-    return TapRun(_parse(out.getvalue()), err.getvalue(), 0, out.getvalue())
+    text = raw.getvalue().decode("utf-8")
+    return TapRun(_parse(text), err.getvalue(), 0, text)
 
 
 def run_cli(

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from singer_sdk import Stream, Tap
+from singer_sdk.singerlib import SelectionMask
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context
 from typing_extensions import override
@@ -85,6 +86,17 @@ class EngineStream(Stream):
     def __init__(self, tap: Tap, holder: RunHolder, schema: dict[str, Any]) -> None:
         super().__init__(tap, schema=schema, name=holder.stream_name(self.kind))
         self._holder = holder
+        self._memo_mask: SelectionMask | None = None
+
+    @property
+    @override
+    def mask(self) -> SelectionMask:
+        # The SDK looks every key of every record up in the mask, down into ``raw``, whose
+        # keys the schema does not name: remember those answers instead of deriving each
+        # one again from its parent for every record.
+        if self._memo_mask is None:
+            self._memo_mask = _MemoMask(super().mask)
+        return self._memo_mask
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
@@ -134,6 +146,13 @@ class InstancesStream(EngineStream):
     @override
     def records(self, run: ProviderRun) -> Iterable[dict[str, Any]]:
         return run.occurrences()
+
+
+class _MemoMask(SelectionMask):
+    def __missing__(self, breadcrumb: tuple[str, ...]) -> bool:
+        value = super().__missing__(breadcrumb)
+        self[breadcrumb] = value
+        return value
 
 
 STREAMS: tuple[type[EngineStream], ...] = (CalendarsStream, SeriesStream, InstancesStream)

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from singer_sdk import Stream, Tap
-from singer_sdk.singerlib import SelectionMask
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context
+from singer_sdk.singerlib import SelectionMask
 from typing_extensions import override
 
 from tap_calinstances import record_schemas

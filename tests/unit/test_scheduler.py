@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from functools import partial
 
 from tap_calinstances.engine.scheduler import Scheduler
 from tap_calinstances.providers import Budget
@@ -25,7 +26,7 @@ def test_a_principal_never_has_more_tasks_running_than_its_budget() -> None:
         with lock:
             running[principal] -= 1
 
-    futures = [scheduler.submit(p, 0, lambda p=p: task(p)) for p in ["a", "b", "c"] * 10]
+    futures = [scheduler.submit(p, 0, partial(task, p)) for p in ["a", "b", "c"] * 10]
     for future in futures:
         future.result()
     scheduler.close()
@@ -37,7 +38,7 @@ def test_lower_priorities_start_first() -> None:
     order: list[int] = []
     gate = threading.Event()
     first = scheduler.submit("a", 0, gate.wait)  # occupies the only worker
-    futures = [scheduler.submit("a", p, lambda p=p: order.append(p)) for p in (5, 1, 3)]
+    futures = [scheduler.submit("a", p, partial(order.append, p)) for p in (5, 1, 3)]
     gate.set()
     first.result()
     for future in futures:

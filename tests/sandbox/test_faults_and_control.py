@@ -199,6 +199,17 @@ def test_cli_prints_a_config_and_stops_on_sigterm(tmp_path: Any) -> None:
             str(out),
             "--end-date",
             "2026-06-01T00:00:00Z",
+            "--principals",
+            "2",
+            "--series-per-calendar",
+            "3",
+            "--page-size",
+            "7",
+            "--enforce-budgets",
+            "--budget-rate",
+            "100/10",
+            "--budget-concurrency",
+            "4",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -223,10 +234,25 @@ def test_cli_prints_a_config_and_stops_on_sigterm(tmp_path: Any) -> None:
             ).status_code
             == 401
         )
+        base = config["google"]["api_url"].removesuffix("/google/calendar/v3")
+        settings = requests.get(f"{base}/_sandbox/", timeout=10).json()["settings"]
+        assert {k: settings[k] for k in ("principals", "series_per_calendar", "page_size")} == {
+            "principals": 2,
+            "series_per_calendar": 3,
+            "page_size": 7,
+        }
+        assert settings["budgets"]["google"] == {
+            "requests": 100,
+            "window_s": 10.0,
+            "concurrency": 4,
+        }
+        assert settings["enforce_budgets"] is True
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
         assert process.stderr is not None
-        assert "serving Google Calendar v3 on http://127.0.0.1:" in process.stderr.read()
+        banner = process.stderr.read()
+        assert "serving Google Calendar v3 on http://127.0.0.1:" in banner
+        assert "/_sandbox/" in banner
     finally:
         process.kill()
         process.wait()

@@ -92,7 +92,7 @@ class ListingCache:
     paging concurrently keeps every listing in progress, and no more.
     """
 
-    def __init__(self, entries: int = 4096, items: int = 2_000_000) -> None:
+    def __init__(self, entries: int = 4096, items: int = 300_000) -> None:
         self._entries = entries
         self._max_items = items
         self._items = 0

@@ -1,56 +1,35 @@
-"""The sandbox's WSGI application: provider routing, faults, the request log, control API.
+"""The sandbox's WSGI application: provider routing and the API request pipeline.
 
 Everything that is the same for every provider lives here: numbering API requests,
-deciding faults, checking bearer tokens, recording requests. Providers only render.
+deciding faults, budgets, checking bearer tokens, recording requests and counting them.
+Providers only render. The control API under `/_sandbox/` is in control.py.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
-import json
-import os
-import socket
-import struct
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request, Response
 
-from tap_calinstances.sandbox.base import ProviderApp, RequestRecord
-from tap_calinstances.sandbox.faults import PAGE_TOKEN_EXPIRED, TOKEN_EXPIRED, Faults
+from tap_calinstances.sandbox.control import CONTROL_PREFIX, Control, json_answer
+from tap_calinstances.sandbox.faults import (
+    BUDGET_PREFIX,
+    PAGE_TOKEN_EXPIRED,
+    TOKEN_EXPIRED,
+    Faults,
+)
+from tap_calinstances.sandbox.limits import BudgetKeeper, Limits
+from tap_calinstances.sandbox.net import reset_connection
+from tap_calinstances.sandbox.provider import Call, ProviderApp, RequestRecord
+from tap_calinstances.sandbox.stats import Stats
 from tap_calinstances.sandbox.tokens import TokenState, TokenStore, bearer_token
-from tap_calinstances.sandbox.world import ChangeError, World
-
-CONTROL_PREFIX = "/_sandbox/"
-
-
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(
-        json.dumps(body, indent=2) + "\n", status=status, content_type="application/json"
-    )
-
-
-def reset_connection(environ: dict[str, Any]) -> None:
-    """Abort the client's connection with a TCP reset and no answer at all."""
-    sock = environ.get("werkzeug.socket")
-    if not isinstance(sock, socket.socket):
-        return
-    try:
-        # Linger 0 makes the close abortive: the peer gets RST, not FIN.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        # Close the connection now by pointing its descriptor at a dead socketpair: the
-        # server's later reads on it see EOF (not EBADF), and the descriptor number is
-        # never freed while werkzeug still holds it.
-        spare, peer = socket.socketpair()
-        peer.close()
-        os.dup2(spare.fileno(), sock.fileno())
-        spare.close()
-    except OSError:
-        sock.shutdown(socket.SHUT_RDWR)
+from tap_calinstances.sandbox.world import World
 
 
 class SandboxApp:
@@ -62,16 +41,24 @@ class SandboxApp:
         providers: Sequence[ProviderApp],
         tokens: TokenStore,
         faults: Faults,
+        limits: Limits | None = None,
         *,
+        settings: Mapping[str, Any] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.world = world
         self.providers = tuple(providers)
         self.tokens = tokens
         self.base_url = ""  # set by the server once the port is known
+        self.settings = dict(settings or {})  # how the dataset was built, for the index
+        self.stats = Stats()
+        self._budgets = BudgetKeeper(clock)
         self._sleep = sleep
         self._lock = threading.Lock()
+        self._check(faults)
         self._faults = faults
+        self._limits = limits or Limits()
         self._number = 0
         self._paged_number = 0  # requests carrying a page token, for page-token expiry
         # (arrival number, record): kept in arrival order although concurrent requests
@@ -79,6 +66,7 @@ class SandboxApp:
         self._arrivals = itertools.count()
         self._requests: list[tuple[int, RequestRecord]] = []
         self._token_requests: list[tuple[int, RequestRecord]] = []
+        self._control = Control(self)
 
     # -- state shared with the Sandbox object --------------------------------------------
 
@@ -86,14 +74,29 @@ class SandboxApp:
     def faults(self) -> Faults:
         return self._faults
 
+    @property
+    def limits(self) -> Limits:
+        return self._limits
+
+    def _check(self, faults: Faults) -> None:
+        for provider in self.providers:
+            provider.check_faults(faults)
+
     def update_faults(self, change: Callable[[Faults], Faults]) -> Faults:
         """Swap the fault switches. Request numbers start again from 1, so the requests a
         test's faults hit do not depend on what ran against the sandbox before it."""
         with self._lock:
-            self._faults = change(self._faults)
+            faults = change(self._faults)
+            self._check(faults)
+            self._faults = faults
             self._number = 0
             self._paged_number = 0
             return self._faults
+
+    def update_limits(self, change: Callable[[Limits], Limits]) -> Limits:
+        with self._lock:
+            self._limits = change(self._limits)
+            return self._limits
 
     def requests(self) -> list[RequestRecord]:
         with self._lock:
@@ -104,25 +107,32 @@ class SandboxApp:
             return [record for _, record in self._token_requests]
 
     def clear_requests(self) -> None:
+        """Empty the request logs, reset the stats and the budgets' rate windows."""
         with self._lock:
             self._requests.clear()
             self._token_requests.clear()
+        self.stats.reset()
+        self._budgets.reset()
 
     def tap_config(
         self,
         base_url: str,
         *,
-        google_auth: str = "refresh_token",
         start_date: str = "2026-01-01T00:00:00Z",
         end_date: str | None = None,
+        auth: Mapping[str, str | None] | None = None,
     ) -> dict[str, Any]:
+        """A tap config; `auth` maps a provider name to the kind of credentials to hand out."""
         config: dict[str, Any] = {"start_date": start_date}
         if end_date is not None:
             config["end_date"] = end_date
-        auth = {"google": google_auth}
         for provider in self.providers:
-            config[provider.name] = provider.config_block(base_url, auth[provider.name])
+            config[provider.name] = provider.config_block(base_url, (auth or {}).get(provider.name))
         return config
+
+    def budgets(self) -> dict[str, dict[str, Any]]:
+        """Each provider's budget as enforced (its declaration with the overrides)."""
+        return {p.name: self._limits.budget(p.budget).to_json() for p in self.providers}
 
     # -- WSGI ----------------------------------------------------------------------------
 
@@ -136,16 +146,16 @@ class SandboxApp:
 
     def _dispatch(self, request: Request) -> Response:
         path = request.path
-        if path == "/":
-            return self._health(request)
+        if path == "/" or path == CONTROL_PREFIX.rstrip("/"):
+            return self._control.index(request)
         if path.startswith(CONTROL_PREFIX):
-            return self._control(request, path[len(CONTROL_PREFIX) :])
+            return self._control.handle(request, path[len(CONTROL_PREFIX) :])
         for provider in self.providers:
             if path.startswith(provider.prefix + "/"):
                 if provider.is_token_path(path):
                     return self._token(provider, request)
                 return self._api(provider, request)
-        return _json({"error": f"nothing is served at {path}; see /"}, 404)
+        return json_answer({"error": f"nothing is served at {path}; see /_sandbox/"}, 404)
 
     def _record(
         self,
@@ -175,6 +185,7 @@ class SandboxApp:
             bisect.insort(log, (request.environ["sandbox.arrival"], record), key=lambda e: e[0])
 
     def _delay(self, faults: Faults) -> None:
+        # A sleep on the request's own thread: other requests are served meanwhile.
         if faults.latency_ms:
             self._sleep(faults.latency_ms / 1000)
 
@@ -193,38 +204,67 @@ class SandboxApp:
 
     def _api(self, provider: ProviderApp, request: Request) -> Response:
         with self._lock:
-            faults = self._faults  # one consistent set of switches for this request
+            faults, limits = self._faults, self._limits  # one consistent set of switches
             self._number += 1
             number = self._number
-            paged = bool(request.args.get("pageToken") or request.args.get("page_token"))
+            paged = any(request.args.get(name) for name in provider.page_token_params)
             self._paged_number += paged
             paged_number = self._paged_number
-        fault = faults.decide(number)
-        if fault is None and paged and faults.expires_page_token(paged_number):
-            fault = PAGE_TOKEN_EXPIRED
-        self._delay(faults)
+        token = bearer_token(request.headers.get("Authorization"))
+        # Who the request is for, as far as its token says (expired ones included): the
+        # stats and budgets count it from its arrival, latency included.
+        claimed = self.tokens.principal_of(token)
+        with self.stats.track(claimed):
+            refusal = None
+            if limits.enforce_budgets and claimed is not None:
+                refusal = self._budgets.admit(
+                    provider.name, claimed, limits.budget(provider.budget)
+                )
+                if refusal is not None:
+                    self.stats.refused(claimed)
+            try:
+                self._delay(faults)
+                if refusal is not None:
+                    response = provider.over_budget(refusal)
+                    self._record(
+                        self._requests,
+                        provider,
+                        request,
+                        response.status_code,
+                        claimed,
+                        BUDGET_PREFIX + refusal,
+                    )
+                    return response
+                fault = faults.decide(number)
+                if fault is None and paged and faults.expires_page_token(paged_number):
+                    fault = PAGE_TOKEN_EXPIRED
+                call = Call("", faults, limits)
+                return self._serve(provider, request, token, claimed, fault, call)
+            finally:
+                if claimed is not None and limits.enforce_budgets and refusal is None:
+                    self._budgets.release(provider.name, claimed)
+
+    def _serve(
+        self,
+        provider: ProviderApp,
+        request: Request,
+        token: str | None,
+        claimed: str | None,
+        fault: str | None,
+        call: Call,
+    ) -> Response:
         # Injected faults happen in front of authentication, as a gateway's 429 or 503
         # would; the log still says whose request it was.
-        token = bearer_token(request.headers.get("Authorization"))
         if fault == "drop":
-            self._record(
-                self._requests, provider, request, 0, self.tokens.principal_of(token), fault
-            )
+            self._record(self._requests, provider, request, 0, claimed, fault)
             reset_connection(request.environ)
             # werkzeug treats ConnectionError as "client went away" and stays quiet.
             raise ConnectionResetError("sandbox dropped the connection on purpose")
         if fault is not None:
-            response = provider.fault(fault, faults)
-            self._record(
-                self._requests,
-                provider,
-                request,
-                response.status_code,
-                self.tokens.principal_of(token),
-                fault,
-            )
+            response = provider.fault(fault, call.faults)
+            self._record(self._requests, provider, request, response.status_code, claimed, fault)
             return response
-        check = self.tokens.check(provider.name, token, faults.token_ttl_requests)
+        check = self.tokens.check(provider.name, token, call.faults.token_ttl_requests)
         if check.state is not TokenState.VALID:
             response = provider.unauthenticated(check.state.value)
             self._record(
@@ -237,7 +277,7 @@ class SandboxApp:
             )
             return response
         assert check.principal is not None
-        result = provider.api(request, check.principal, faults)
+        result = provider.api(request, Call(check.principal, call.faults, call.limits))
         self._record(
             self._requests,
             provider,
@@ -247,82 +287,3 @@ class SandboxApp:
             result.fault,
         )
         return result.response
-
-    # -- control API and health page -------------------------------------------------------
-
-    def _health(self, request: Request) -> Response:
-        base = request.host_url.rstrip("/")
-        return _json(
-            {
-                "service": "tap-calinstances sandbox",
-                "providers": {p.name: p.endpoints(base) for p in self.providers},
-                "control": {
-                    "config": f"GET {base}{CONTROL_PREFIX}config?google_auth=refresh_token",
-                    "faults": f"GET|PUT|PATCH {base}{CONTROL_PREFIX}faults",
-                    "requests": f"GET|DELETE {base}{CONTROL_PREFIX}requests",
-                    "changes": f"POST {base}{CONTROL_PREFIX}changes",
-                    "series": f"GET {base}{CONTROL_PREFIX}series",
-                },
-                "change_ops": list(World.OPS),
-            }
-        )
-
-    def _control(self, request: Request, name: str) -> Response:
-        method = request.method
-        try:
-            if name == "config" and method == "GET":
-                args = request.args
-                return _json(
-                    self.tap_config(
-                        request.host_url.rstrip("/"),
-                        google_auth=args.get("google_auth", "refresh_token"),
-                        start_date=args.get("start_date", "2026-01-01T00:00:00Z"),
-                        end_date=args.get("end_date"),
-                    )
-                )
-            if name == "faults" and method in ("GET", "PUT", "PATCH"):
-                if method != "GET":
-                    body = self._body(request)
-                    base = Faults() if method == "PUT" else None
-                    self.update_faults(lambda f: (base or f).replace(**body))
-                return _json(self.faults.to_json())
-            if name == "requests" and method in ("GET", "DELETE"):
-                if method == "DELETE":
-                    self.clear_requests()
-                return _json(
-                    {
-                        "requests": [r.to_json() for r in self.requests()],
-                        "token_requests": [r.to_json() for r in self.token_requests()],
-                    }
-                )
-            if name == "changes" and method == "POST":
-                body = self._body(request)
-                return _json(self.world.apply(str(body.pop("op", "")), **body))
-            if name == "series" and method == "GET":
-                return _json({"series": self._series()})
-        except (ValueError, TypeError) as exc:  # ChangeError is a ValueError
-            return _json({"error": str(exc)}, 400)
-        return _json({"error": f"no control endpoint {method} {CONTROL_PREFIX}{name}"}, 404)
-
-    @staticmethod
-    def _body(request: Request) -> dict[str, Any]:
-        body = request.get_json(silent=True, force=True)
-        if not isinstance(body, dict):
-            raise ChangeError("the body must be a JSON object")
-        return body
-
-    def _series(self) -> list[dict[str, Any]]:
-        result = []
-        for provider_calendar in self.world.all_calendars():
-            for series in self.world.series_in(provider_calendar.id):
-                result.append(
-                    {
-                        "calendar_id": series.calendar_id,
-                        "series_id": series.id,
-                        "key": series.key,
-                        "summary": series.summary,
-                        "recurring": series.recurring,
-                        "deleted": series.deleted,
-                    }
-                )
-        return result

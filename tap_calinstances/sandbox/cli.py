@@ -14,8 +14,19 @@ from types import FrameType
 
 from tap_calinstances.sandbox.faults import Faults
 from tap_calinstances.sandbox.google import API_ROOT, TOKEN_PATH
+from tap_calinstances.sandbox.net import is_loopback
 from tap_calinstances.sandbox.server import Sandbox
-from tap_calinstances.settings import is_loopback
+
+
+def _rate(value: str) -> tuple[int, float]:
+    """`600/60`: requests per seconds."""
+    requests, _, seconds = value.partition("/")
+    try:
+        return int(requests), float(seconds or 60)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected REQUESTS/SECONDS, e.g. 600/60: {value}"
+        ) from exc
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +48,49 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         help="number of generated series on an extra load-test calendar",
+    )
+    data = parser.add_argument_group("generated principals")
+    data.add_argument(
+        "--principals",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N generated users (user0001@sandbox.example, ...), each with a primary calendar",
+    )
+    data.add_argument(
+        "--series-per-calendar",
+        type=int,
+        default=5,
+        metavar="K",
+        help="generated series on each generated user's calendar (default 5)",
+    )
+    limits = parser.add_argument_group("limits")
+    limits.add_argument(
+        "--page-size",
+        type=int,
+        default=0,
+        metavar="N",
+        help="cap every listing's pages at N items, whatever maxResults says (0: provider's)",
+    )
+    limits.add_argument(
+        "--enforce-budgets",
+        action="store_true",
+        help="refuse requests over each provider's per-user budget with its own signal "
+        "(Google: 600/min per user, 10 in flight)",
+    )
+    limits.add_argument(
+        "--budget-rate",
+        type=_rate,
+        default=None,
+        metavar="REQUESTS/SECONDS",
+        help="override every provider's request budget, e.g. 100/10",
+    )
+    limits.add_argument(
+        "--budget-concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="override every provider's in-flight budget",
     )
     parser.add_argument(
         "--google-auth",
@@ -94,7 +148,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             expire_page_tokens_every=args.expire_page_tokens_every,
         )
         sandbox = Sandbox(
-            seed=args.seed, scale=args.scale, faults=faults, host=args.host, port=args.port
+            seed=args.seed,
+            scale=args.scale,
+            faults=faults,
+            host=args.host,
+            port=args.port,
+            principals=args.principals,
+            series_per_calendar=args.series_per_calendar,
+            page_size=args.page_size,
+            enforce_budgets=args.enforce_budgets,
+            budget_rate=args.budget_rate,
+            budget_concurrency=args.budget_concurrency,
         )
     except ValueError as exc:
         print(f"tap-calinstances-sandbox: {exc}", file=sys.stderr)
@@ -126,8 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         print(
             f"serving Google Calendar v3 on {sandbox.url}{API_ROOT} (token endpoint "
-            f"{sandbox.url}{TOKEN_PATH}, controls at {sandbox.url}/_sandbox/); "
-            "stop with Ctrl-C",
+            f"{sandbox.url}{TOKEN_PATH}); settings, stats and controls at "
+            f"{sandbox.url}/_sandbox/; stop with Ctrl-C",
             file=sys.stderr,
             flush=True,
         )

@@ -1,7 +1,8 @@
 """The sandbox's fixed dataset: who, which calendars, which series and exceptions.
 
 Tests assert exact values against it, so changing it changes the contract of the tests.
-`scale` adds a generated load-test calendar (see loadgen.py).
+`scale` adds a generated load-test calendar and `principals` generated users with their own
+calendars (see loadgen.py); neither changes the fixed part.
 """
 
 from __future__ import annotations
@@ -11,7 +12,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tap_calinstances.sandbox.loadgen import load_calendar_id, load_series
+from tap_calinstances.sandbox.loadgen import (
+    load_calendar_id,
+    load_series,
+    principal_email,
+    principal_series,
+    principal_zone,
+)
 from tap_calinstances.sandbox.model import (
     CREATED,
     UPDATED,
@@ -193,10 +200,33 @@ def _fixed_series(seq: Sequence) -> list[Series]:
     return [weekly, monthly, standup, focus, legacy, dentist]  # fmt: skip
 
 
-def build_dataset(seed: int = 7, scale: int = 0) -> Dataset:
-    """The fixed dataset, plus a load-test calendar of `scale` series when scale > 0."""
-    if scale < 0:
-        raise ValueError("scale must be >= 0")
+def _generated_principals(
+    seed: int, count: int, series_per_calendar: int, seq: Sequence
+) -> tuple[list[Principal], list[Calendar], list[Series]]:
+    """`count` generated users, each owning a primary calendar of generated series."""
+    principals, calendars, series = [], [], []
+    for number in range(1, count + 1):
+        email, zone = principal_email(number), principal_zone(seed, number)
+        name = f"User {number:04d}"
+        principals.append(Principal(email, name, zone))
+        calendars.append(
+            Calendar(
+                email, name, None, zone, email, ((email, "owner"),), email, "14", seq(), CREATED
+            )
+        )
+        series.extend(principal_series(seed, number, series_per_calendar, seq))
+    return principals, calendars, series
+
+
+def build_dataset(
+    seed: int = 7, scale: int = 0, principals: int = 0, series_per_calendar: int = 5
+) -> Dataset:
+    """The fixed dataset, plus a load-test calendar of `scale` series when scale > 0, plus
+    `principals` generated users with `series_per_calendar` series each."""
+    if scale < 0 or principals < 0 or series_per_calendar < 0:
+        raise ValueError("scale, principals and series_per_calendar must be >= 0")
+    if principals > 9999:
+        raise ValueError("principals must be at most 9999")
     seq = Sequence()
     calendars = _fixed_calendars(seq)
     series = _fixed_series(seq)
@@ -216,8 +246,15 @@ def build_dataset(seed: int = 7, scale: int = 0) -> Dataset:
             )
         )
         series.extend(load_series(seed, scale, seq, organizer=ALEX))
-    principals = (
+    people = [
         Principal(ALEX, "Alex Rivera", "America/New_York"),
         Principal(ROBIN, "Robin Becker", "Europe/Berlin"),
-    )
-    return Dataset(principals, _oauth_client(seed), tuple(calendars), tuple(series), seq.value)
+    ]
+    if principals:
+        extra_people, extra_calendars, extra_series = _generated_principals(
+            seed, principals, series_per_calendar, seq
+        )
+        people += extra_people
+        calendars += extra_calendars
+        series += extra_series
+    return Dataset(tuple(people), _oauth_client(seed), tuple(calendars), tuple(series), seq.value)

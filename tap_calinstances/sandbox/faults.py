@@ -20,6 +20,8 @@ NUMBERED_FAULTS = ("drop", "server_error", "rate_limit", "malformed")
 TOKEN_EXPIRED = "token_expired"  # noqa: S105 (a fault name, not a secret)
 FORBIDDEN = "forbidden"
 PAGE_TOKEN_EXPIRED = "page_token_expired"  # noqa: S105 (a fault name, not a secret)
+# A request refused by budget enforcement (see limits.py): "budget_rate" and so on.
+BUDGET_PREFIX = "budget_"
 
 _EVERY_FIELD = {
     "drop": "drop_every",
@@ -35,8 +37,11 @@ class Faults:
 
     latency_ms: int = 0
     rate_limit_every: int = 0
-    rate_limit_status: int = 429
-    rate_limit_reason: str = "rateLimitExceeded"
+    # Variants of the rate-limit answer, for providers that have several (Google: 403 or
+    # 429, reason rateLimitExceeded or userRateLimitExceeded). 0 and "" mean the
+    # provider's usual answer; each provider checks the values it can render.
+    rate_limit_status: int = 0
+    rate_limit_reason: str = ""
     server_error_every: int = 0
     drop_every: int = 0
     token_ttl_requests: int = 0
@@ -50,9 +55,6 @@ class Faults:
             value = getattr(self, item.name)
             if item.type == "int" and (not isinstance(value, int) or value < 0):
                 raise ValueError(f"fault setting {item.name} must be an integer >= 0")
-        if self.rate_limit_status not in (403, 429):
-            # Google signals rate limits with exactly these two statuses.
-            raise ValueError("rate_limit_status must be 403 or 429")
         if isinstance(self.forbidden_calendars, str):
             raise ValueError("forbidden_calendars must be a list of calendar ids")
         object.__setattr__(self, "forbidden_calendars", tuple(self.forbidden_calendars))

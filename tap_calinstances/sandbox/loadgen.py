@@ -1,5 +1,6 @@
-"""Generated series for benchmarks: `scale` series on one extra calendar, deterministic
-for a given (seed, scale), mixing daily/weekly/monthly rules, zones and a few exceptions."""
+"""Generated data for benchmarks, deterministic for a seed: `scale` series on one extra
+load-test calendar, and generated principals, each with a primary calendar of series.
+Series mix daily/weekly/monthly rules, zones, all-day series and a few exceptions."""
 
 from __future__ import annotations
 
@@ -63,60 +64,100 @@ def load_series(seed: int, scale: int, seq: Sequence, *, organizer: str) -> list
     """`scale` generated series for benchmarks; the same (seed, scale) gives the same data."""
     rng = random.Random(seed)
     calendar_id = load_calendar_id(seed)
-    result: list[Series] = []
-    for index in range(scale):
-        key = f"load-{seed}-{index}"
-        rule = _load_rule(rng)
-        all_day = rng.random() < 0.05
-        zone = None if all_day else rng.choice(LOAD_ZONES)
-        day = wall(2025, 10, 1) + timedelta(days=rng.randrange(150))
-        if not all_day:
-            day = day.replace(hour=rng.randrange(7, 19), minute=rng.choice((0, 15, 30, 45)))
-        # Start on the rule's first occurrence: a DTSTART off the rule is read differently
-        # by different implementations, and this dataset should be unambiguous.
-        starts = iter(rrulestr(rule.removeprefix("RRULE:"), dtstart=day))
-        start = next(starts)
-        duration = (
-            timedelta(days=1) if all_day else timedelta(minutes=rng.choice((15, 30, 45, 60, 90)))
+    return [
+        _generated(
+            rng,
+            seq,
+            key=f"load-{seed}-{index}",
+            calendar_id=calendar_id,
+            organizer=organizer,
+            summary=f"Load series {index:05d}",
+            description=f"Generated series {index} of {scale}.",
         )
-        overrides: list[Override] = []
-        if rng.random() < 0.2:
-            picks = [next(starts, None) for _ in range(rng.randint(2, 12))]
-            taken = [p for p in picks if p is not None]
-            if taken:
-                overrides.append(
-                    Override(taken[-1], seq(), UPDATED + timedelta(days=1), cancelled=True)
-                )
-            if len(taken) > 1 and not all_day:
-                moved = taken[0] + timedelta(hours=rng.choice((-2, 1, 3)))
-                overrides.insert(
-                    0,
-                    Override(
-                        taken[0],
-                        seq(),
-                        UPDATED + timedelta(days=1),
-                        start=moved,
-                        end=moved + duration,
-                    ),
-                )
-        result.append(
-            Series(
-                key,
-                event_id(key),
-                calendar_id,
-                f"Load series {index:05d}",
-                organizer,
-                start,
-                duration,
-                zone,
-                rule,
-                seq(),
-                UPDATED,
-                description=f"Generated series {index} of {scale}.",
-                attendees=(Attendee(organizer, None, "accepted"),),
-                all_day=all_day,
-                transparent=all_day,
-                overrides=tuple(sorted(overrides, key=lambda o: o.original_start)),
+        for index in range(scale)
+    ]
+
+
+def principal_email(number: int) -> str:
+    """The generated principals: user0001@sandbox.example, user0002@..."""
+    return f"user{number:04d}@sandbox.example"
+
+
+def principal_zone(seed: int, number: int) -> str:
+    return random.Random(f"{seed}:principal:{number}:zone").choice(LOAD_ZONES)
+
+
+def principal_series(seed: int, number: int, count: int, seq: Sequence) -> list[Series]:
+    """`count` series on generated principal `number`'s primary calendar. Each principal
+    has its own random stream, so its data does not depend on how many others there are."""
+    rng = random.Random(f"{seed}:principal:{number}")
+    email = principal_email(number)
+    return [
+        _generated(
+            rng,
+            seq,
+            key=f"user-{seed}-{number}-{index}",
+            calendar_id=email,
+            organizer=email,
+            summary=f"User {number:04d} series {index:03d}",
+            description=f"Generated series {index} of user {number:04d}.",
+        )
+        for index in range(count)
+    ]
+
+
+def _generated(
+    rng: random.Random,
+    seq: Sequence,
+    *,
+    key: str,
+    calendar_id: str,
+    organizer: str,
+    summary: str,
+    description: str,
+) -> Series:
+    """One series mixing daily/weekly/monthly rules, zones, all-day and a few exceptions."""
+    rule = _load_rule(rng)
+    all_day = rng.random() < 0.05
+    zone = None if all_day else rng.choice(LOAD_ZONES)
+    day = wall(2025, 10, 1) + timedelta(days=rng.randrange(150))
+    if not all_day:
+        day = day.replace(hour=rng.randrange(7, 19), minute=rng.choice((0, 15, 30, 45)))
+    # Start on the rule's first occurrence: a DTSTART off the rule is read differently
+    # by different implementations, and this dataset should be unambiguous.
+    starts = iter(rrulestr(rule.removeprefix("RRULE:"), dtstart=day))
+    start = next(starts)
+    duration = timedelta(days=1) if all_day else timedelta(minutes=rng.choice((15, 30, 45, 60, 90)))
+    overrides: list[Override] = []
+    changed = UPDATED + timedelta(days=1)
+    if rng.random() < 0.2:
+        picks = [next(starts, None) for _ in range(rng.randint(2, 12))]
+        taken = [p for p in picks if p is not None]
+        if taken:
+            overrides.append(
+                Override(taken[-1], seq(), UPDATED + timedelta(days=1), cancelled=True)
             )
-        )
-    return result
+        if len(taken) > 1 and not all_day:
+            moved = taken[0] + timedelta(hours=rng.choice((-2, 1, 3)))
+            overrides.insert(
+                0,
+                Override(taken[0], seq(), changed, start=moved, end=moved + duration),
+            )
+    return Series(
+        key,
+        event_id(key),
+        calendar_id,
+        summary,
+        organizer,
+        start,
+        duration,
+        zone,
+        rule,
+        seq(),
+        UPDATED,
+        description=description,
+        attendees=(Attendee(organizer, None, "accepted"),),
+        all_day=all_day,
+        transparent=all_day,
+        overrides=tuple(sorted(overrides, key=lambda o: o.original_start)),
+    )

@@ -87,6 +87,9 @@ class Override:
     start: datetime | None = None
     end: datetime | None = None
     summary: str | None = None
+    # The rule no longer schedules this start (the rule was changed or shortened): the
+    # exception is gone, and only change listings still report it, as cancelled.
+    detached: bool = False
 
 
 @dataclass(frozen=True)

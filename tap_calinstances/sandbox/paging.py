@@ -12,8 +12,11 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 
 class TokenError(ValueError):
@@ -76,3 +79,39 @@ def decode_sync(token: str, scope: str, *, version: int, epoch: int) -> int:
     if payload.get("e") != epoch:
         raise TokenError("sync token expired")
     return issued
+
+
+T = TypeVar("T")
+
+
+class ListingCache:
+    """Recently computed listings, so paging through one costs one expansion, not one
+    per page. Keys include the data version, so a change never serves stale items.
+
+    Bounded by entries and by items in total: a benchmark with hundreds of principals
+    paging concurrently keeps every listing in progress, and no more.
+    """
+
+    def __init__(self, entries: int = 4096, items: int = 300_000) -> None:
+        self._entries = entries
+        self._max_items = items
+        self._items = 0
+        self._listings: OrderedDict[tuple[Any, ...], Sequence[Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Sequence[T]]) -> Sequence[T]:
+        with self._lock:
+            if key in self._listings:
+                self._listings.move_to_end(key)
+                return self._listings[key]
+        listing = compute()
+        with self._lock:
+            if key not in self._listings:
+                self._listings[key] = listing
+                self._items += len(listing)
+            while len(self._listings) > 1 and (
+                len(self._listings) > self._entries or self._items > self._max_items
+            ):
+                _, dropped = self._listings.popitem(last=False)
+                self._items -= len(dropped)
+        return listing

@@ -114,7 +114,9 @@ def is_occurrence(series: Series, wall: datetime, floating: str = "UTC") -> bool
 
 def occurrence_at(series: Series, original: datetime, zone: ZoneInfo) -> Occurrence:
     """The occurrence the rule schedules at wall time `original`, with its exception."""
-    override = next((o for o in series.overrides if o.original_start == original), None)
+    override = next(
+        (o for o in series.overrides if o.original_start == original and not o.detached), None
+    )
     start_wall, end_wall = original, original + series.duration
     if override is not None and override.start is not None and override.end is not None:
         start_wall, end_wall = override.start, override.end
@@ -125,6 +127,13 @@ def occurrence_at(series: Series, original: datetime, zone: ZoneInfo) -> Occurre
         localize(end_wall, zone),
         override,
     )
+
+
+def tombstone(series: Series, override: Override, zone: ZoneInfo) -> Occurrence:
+    """A detached exception (its start no longer in the rule) as a cancelled occurrence,
+    for change listings."""
+    start = localize(override.original_start, zone)
+    return Occurrence(series, start, start, start + series.duration, override)
 
 
 def iter_occurrences(

@@ -4,24 +4,26 @@ with Sandbox(seed=7) as sb:
     config = sb.tap_config()        # points the tap at this sandbox
     ...
     sb.requests                     # what the tap sent
+    sb.stats()                      # per principal: requests, peak in flight, refused
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import threading
 from types import TracebackType
 from typing import Any
 
 from typing_extensions import override
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from tap_calinstances.sandbox.app import SandboxApp
-from tap_calinstances.sandbox.base import RequestRecord
 from tap_calinstances.sandbox.dataset import build_dataset
 from tap_calinstances.sandbox.faults import Faults
 from tap_calinstances.sandbox.google import GoogleCalendarApi
+from tap_calinstances.sandbox.limits import Limits
+from tap_calinstances.sandbox.net import url_host
+from tap_calinstances.sandbox.provider import RequestRecord
 from tap_calinstances.sandbox.tokens import TokenStore
 from tap_calinstances.sandbox.world import World
 
@@ -42,22 +44,22 @@ class _RequestHandler(WSGIRequestHandler):
         log.log(level, "%s " + message, self.address_string(), *args)
 
 
-def _url_host(host: str) -> str:
-    """A host to put in URLs: wildcard binds are reached via loopback."""
-    if host in ("0.0.0.0", ""):  # noqa: S104 (mapping a wildcard, not binding one)
-        return "127.0.0.1"
-    if host == "::":
-        return "[::1]"
-    try:
-        if ipaddress.ip_address(host).version == 6:
-            return f"[{host}]"
-    except ValueError:
-        pass
-    return host
+class _Server(ThreadedWSGIServer):
+    """One thread per request, so latency sleeps overlap; a deep accept queue, so a
+    benchmark opening hundreds of connections at once is not refused."""
+
+    request_queue_size = 1024
 
 
 class Sandbox:
-    """The emulated provider APIs on a real HTTP port, with a deterministic dataset."""
+    """The emulated provider APIs on a real HTTP port, with a deterministic dataset.
+
+    principals: generated users (user0001@sandbox.example, ...), each with a primary
+    calendar of `series_per_calendar` generated series. page_size caps every listing's
+    pages (0: the provider's). enforce_budgets answers requests over a provider's
+    per-principal budget with its own rate-limit signal; budget_rate=(requests, seconds)
+    and budget_concurrency override the declared budgets.
+    """
 
     def __init__(
         self,
@@ -67,15 +69,35 @@ class Sandbox:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        principals: int = 0,
+        series_per_calendar: int = 5,
+        page_size: int = 0,
+        enforce_budgets: bool = False,
+        budget_rate: tuple[int, float] | None = None,
+        budget_concurrency: int | None = None,
     ) -> None:
         self.seed = seed
         self.scale = scale
         self._host, self._port = host, port
-        self.world = World(build_dataset(seed, scale))
+        self.world = World(build_dataset(seed, scale, principals, series_per_calendar))
         self._tokens = TokenStore()
         self._google = GoogleCalendarApi(self.world, self._tokens)
-        self.app = SandboxApp(self.world, [self._google], self._tokens, faults or Faults())
-        self._server: BaseWSGIServer | None = None
+        limits = Limits(
+            page_size=page_size,
+            enforce_budgets=enforce_budgets,
+            budget_rate=budget_rate,
+            budget_concurrency=budget_concurrency,
+        )
+        settings = {
+            "seed": seed,
+            "scale": scale,
+            "principals": principals,
+            "series_per_calendar": series_per_calendar,
+        }
+        self.app = SandboxApp(
+            self.world, [self._google], self._tokens, faults or Faults(), limits, settings=settings
+        )
+        self._server: ThreadedWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -83,9 +105,7 @@ class Sandbox:
     def start(self) -> Sandbox:
         if self._server is not None:
             return self
-        server = make_server(
-            self._host, self._port, self.app, threaded=True, request_handler=_RequestHandler
-        )
+        server = _Server(self._host, self._port, self.app, _RequestHandler)
         self._server = server
         self.app.base_url = self.url
         # A short poll interval keeps stop() quick; tests start many sandboxes.
@@ -123,7 +143,7 @@ class Sandbox:
         """`http://127.0.0.1:PORT`, without a trailing slash."""
         if self._server is None:
             raise RuntimeError("the sandbox is not running; use start() or a with block")
-        return f"http://{_url_host(self._host)}:{self._server.port}"
+        return f"http://{url_host(self._host)}:{self._server.port}"
 
     # -- what tests and users work with ----------------------------------------------------
 
@@ -134,9 +154,9 @@ class Sandbox:
         end_date: str | None = None,
     ) -> dict[str, Any]:
         """A tap config pointing at this sandbox. google_auth: refresh_token or
-        service_account (key + subjects instead of client id/secret/refresh token)."""
+        service_account (key + every principal as `subjects` instead of a refresh token)."""
         return self.app.tap_config(
-            self.url, google_auth=google_auth, start_date=start_date, end_date=end_date
+            self.url, start_date=start_date, end_date=end_date, auth={"google": google_auth}
         )
 
     @property
@@ -148,6 +168,14 @@ class Sandbox:
         return self.app.update_faults(lambda current: current.replace(**fields))
 
     @property
+    def limits(self) -> Limits:
+        return self.app.limits
+
+    def set_limits(self, **fields: Any) -> Limits:
+        """Change page_size, enforce_budgets, budget_rate or budget_concurrency."""
+        return self.app.update_limits(lambda current: current.replace(**fields))
+
+    @property
     def requests(self) -> list[RequestRecord]:
         """API requests in arrival order (a copy)."""
         return self.app.requests()
@@ -157,16 +185,32 @@ class Sandbox:
         return self.app.token_requests()
 
     def clear_requests(self) -> None:
+        """Empty the request logs; also resets stats() and the budgets' rate windows."""
         self.app.clear_requests()
 
+    def stats(self) -> dict[str, Any]:
+        """`{"principals": {email: counts}, "totals": counts}`, counts being `requests`,
+        `in_flight`, `peak_in_flight` and `refused` (by budget enforcement)."""
+        return self.app.stats.to_json()
+
     def change(self, op: str, **kwargs: Any) -> dict[str, Any]:
-        """Change the data between runs (see World.OPS); returns what changed, e.g. the
-        new series id of add_series. Raises ChangeError (a ValueError) on bad input."""
+        """Change the data between runs (see World.OPS and changes.py); returns what
+        changed, e.g. the new series id of add_series. Raises ChangeError (a ValueError)
+        on bad input."""
         return self.world.apply(op, **kwargs)
 
     def series_id(self, summary: str, calendar_id: str | None = None) -> str:
         """The event id of the one series with this summary (e.g. "Weekly sync")."""
         return self.world.find_series(summary, calendar_id).id
+
+    def series(self) -> list[dict[str, Any]]:
+        """Every series (as `GET /_sandbox/series`): ids, rule, zone, start, all_day."""
+        return self.world.describe_series()
+
+    def occurrences(self, calendar_id: str, series_id: str, start: str, end: str) -> list[str]:
+        """Original starts the series' rule schedules in [start, end): valid arguments
+        of cancel_occurrence and move_occurrence."""
+        return self.world.occurrences(calendar_id, series_id, start, end)
 
     def secret_values(self) -> list[str]:
         """Every secret in the configs this sandbox hands out, and every access token it

@@ -1,19 +1,22 @@
-"""Google's paging: opaque page tokens bound to their query, sync tokens, empty pages."""
+"""Google's paging: opaque page tokens bound to their query, sync tokens, empty pages.
+
+A listing is computed once (cached per principal, query and data version) and served page
+by page from the cache, so paging through it never expands a series again.
+"""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response
 
-from tap_calinstances.sandbox.google_events import Render
-from tap_calinstances.sandbox.google_params import PRESENTATION_PARAMS, ApiError
-from tap_calinstances.sandbox.google_wire import json_response
+from tap_calinstances.sandbox.google.events import Render
+from tap_calinstances.sandbox.google.params import PRESENTATION_PARAMS, ApiError
+from tap_calinstances.sandbox.google.wire import json_response
 from tap_calinstances.sandbox.paging import (
+    ListingCache,
     TokenError,
     decode_page,
     decode_sync,
@@ -21,29 +24,8 @@ from tap_calinstances.sandbox.paging import (
     encode_sync,
     fingerprint,
 )
+from tap_calinstances.sandbox.provider import Call
 from tap_calinstances.sandbox.world import World
-
-
-class ListingCache:
-    """Recently computed listings, so paging through one costs one expansion, not one
-    per page. Keys include the data version, so a change never serves stale items."""
-
-    def __init__(self, size: int = 32) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[Any, ...], list[Render]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...], compute: Callable[[], list[Render]]) -> list[Render]:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        items = compute()
-        with self._lock:
-            self._items[key] = items
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return items
 
 
 class Pager:
@@ -66,7 +48,7 @@ class Pager:
     def page(
         self,
         request: Request,
-        principal: str,
+        call: Call,
         head: dict[str, Any],
         compute: Callable[[], list[Render]],
         max_results: int,
@@ -94,8 +76,9 @@ class Pager:
                     400, "invalid", "Invalid page token value.", location="pageToken"
                 ) from exc
             offset, snapshot = cursor.offset, cursor.snapshot
-        items = self._cache.get((principal, query_id, version, epoch), compute)
-        chunk = [render() for render in items[offset : offset + max_results]]
+        items = self._cache.get((call.principal, query_id, version, epoch), compute)
+        size = call.page_size(max_results)
+        chunk = [render() for render in items[offset : offset + size]]
         body = dict(head)
         end = offset + len(chunk)
         if end < len(items):

@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.wrappers import Request, Response
 
-from tap_calinstances.sandbox.base import TokenResult
 from tap_calinstances.sandbox.dataset import SERVICE_ACCOUNT
 from tap_calinstances.sandbox.model import OAuthClient
+from tap_calinstances.sandbox.provider import TokenResult
 from tap_calinstances.sandbox.tokens import TokenStore
 
 READONLY_SCOPE = "https://www.googleapis.com/auth/calendar.readonly"

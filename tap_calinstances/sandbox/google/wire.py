@@ -25,11 +25,33 @@ JSON_TYPE = "application/json; charset=UTF-8"
 _COLORS = {"14": "#9fe1e7", "7": "#42d692", "2": "#d06b64"}
 
 
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _pretty(body: Any) -> str:
+    """Indented at the top: one line per field, one line per item of a list.
+
+    json.dumps(indent=...) runs Python's pure encoder, ten times slower than the C one
+    that compact output gets; a listing of 2,500 instances would cost a CPU second.
+    """
+    if not isinstance(body, dict) or not body:
+        return json.dumps(body, indent=1, ensure_ascii=False)
+    fields = []
+    for key, value in body.items():
+        if isinstance(value, list) and value:
+            inner = ",\n".join("  " + _compact(item) for item in value)
+            fields.append(f" {_compact(key)}: [\n{inner}\n ]")
+        else:
+            fields.append(f" {_compact(key)}: {_compact(value)}")
+    return "{\n" + ",\n".join(fields) + "\n}"
+
+
 def json_response(
     body: Any, status: int = 200, *, pretty: bool = True, headers: Mapping[str, str] | None = None
 ) -> Response:
     # Google pretty-prints unless prettyPrint=false; clients must not care either way.
-    text = json.dumps(body, indent=1 if pretty else None, ensure_ascii=False)
+    text = _pretty(body) if pretty else json.dumps(body, ensure_ascii=False)
     response = Response(text + "\n", status=status, content_type=JSON_TYPE)
     response.headers["Cache-Control"] = "private, max-age=0, must-revalidate, no-transform"
     response.headers["Vary"] = "Origin, X-Origin, Referer"

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from tap_calinstances.sandbox.google_params import EventsQuery, InstancesQuery
-from tap_calinstances.sandbox.google_wire import etag, event_item, instance_item, stamp
+from tap_calinstances.sandbox.google.params import EventsQuery, InstancesQuery
+from tap_calinstances.sandbox.google.wire import etag, event_item, instance_item, stamp
 from tap_calinstances.sandbox.model import Calendar, Series
 from tap_calinstances.sandbox.recurrence import (
     Occurrence,
@@ -33,6 +34,7 @@ from tap_calinstances.sandbox.recurrence import (
     occurrence_at,
     overlaps,
     to_wall,
+    tombstone,
 )
 from tap_calinstances.sandbox.world import World
 
@@ -93,7 +95,8 @@ class EventLister:
     def events(self, calendar: Calendar, query: EventsQuery, since: int | None) -> list[Render]:
         lo, hi = query.window.time_min, query.window.time_max
         horizon = self._world.now() + self._horizon
-        with_deleted = query.show_deleted or since is not None or query.updated_min is not None
+        changes_only = since is not None or query.updated_min is not None
+        with_deleted = query.show_deleted or changes_only
 
         def changed(seq: int, updated: datetime) -> bool:
             return (since is None or seq > since) and (
@@ -103,6 +106,9 @@ class EventLister:
         all_series = self._world.series_in(calendar.id)
         names = self._names(all_series)
         rows: list[_Row] = []
+
+        def render_instance(occurrence: Occurrence) -> Render:
+            return partial(instance_item, occurrence, calendar, names, query.render)
 
         def add(index: int, occurrence: Occurrence, render: Render) -> None:
             rows.append(
@@ -125,6 +131,10 @@ class EventLister:
             elif query.single_events:
                 if series.deleted and not with_deleted:
                     continue
+                if changes_only:
+                    for occurrence in self._tombstones(series, zone, changed):
+                        if _touches(occurrence, lo, hi):
+                            add(index, occurrence, render_instance(occurrence))
                 for occurrence in iter_occurrences(
                     series, lo, hi or horizon, calendar.timezone, end_inclusive=False
                 ):
@@ -132,11 +142,7 @@ class EventLister:
                         occurrence.seq, occurrence.updated
                     ):
                         continue
-                    add(
-                        index,
-                        occurrence,
-                        partial(instance_item, occurrence, calendar, names, query.render),
-                    )
+                    add(index, occurrence, render_instance(occurrence))
             elif series.deleted:
                 if with_deleted and changed(series.seq, series.updated):
                     add(index, first, master)
@@ -145,14 +151,16 @@ class EventLister:
                     series, lo, hi, calendar.timezone, horizon=horizon
                 ):
                     add(index, first, master)
+                if changes_only:
+                    for occurrence in self._tombstones(series, zone, changed):
+                        if _touches(occurrence, lo, hi):
+                            add(index, occurrence, render_instance(occurrence))
                 for override in series.overrides:
+                    if override.detached:
+                        continue
                     occurrence = occurrence_at(series, override.original_start, zone)
                     if changed(occurrence.seq, occurrence.updated) and _touches(occurrence, lo, hi):
-                        add(
-                            index,
-                            occurrence,
-                            partial(instance_item, occurrence, calendar, names, query.render),
-                        )
+                        add(index, occurrence, render_instance(occurrence))
         if query.order_by == "updated":
             rows.sort(key=lambda row: row.updated)
         elif query.single_events:
@@ -160,6 +168,17 @@ class EventLister:
         else:
             rows.sort(key=lambda row: row.position)
         return [row.render for row in rows]
+
+    @staticmethod
+    def _tombstones(
+        series: Series, zone: ZoneInfo, changed: Callable[[int, datetime], bool]
+    ) -> list[Occurrence]:
+        """Exceptions deleted with a change of the rule, when changed since the cursor."""
+        return [
+            tombstone(series, o, zone)
+            for o in series.overrides
+            if o.detached and changed(o.seq, o.updated)
+        ]
 
     def instances(self, calendar: Calendar, series: Series, query: InstancesQuery) -> list[Render]:
         if not series.recurring:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from tap_calinstances.sandbox.google_wire import error_response
+from tap_calinstances.sandbox.google.wire import error_response
 
 # RFC 3339 with a mandatory offset; Google answers 400 to `2026-01-01T00:00:00`.
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tap_calinstances.sandbox import Sandbox
+from tap_calinstances.sandbox import Faults, Sandbox
 from tests.harness import TapRun, run_tap
 
 START, END = "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z"
@@ -22,15 +22,7 @@ def sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 def clean_sandbox(sandbox: Sandbox) -> Sandbox:
     """The module's sandbox with no faults and an empty request log."""
-    sandbox.set_faults(
-        latency_ms=0,
-        rate_limit_every=0,
-        server_error_every=0,
-        drop_every=0,
-        token_ttl_requests=0,
-        malformed_every=0,
-        forbidden_calendars=(),
-    )
+    sandbox.set_faults(**Faults().to_json())
     sandbox.clear_requests()
     return sandbox
 

@@ -67,6 +67,7 @@ def run_cli(
     *args: str,
     state: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
+    timeout: float = 300,
 ) -> TapRun:
     """The installed console script, as Meltano runs it."""
     config_path = tmp / "config.json"
@@ -80,7 +81,7 @@ def run_cli(
         command,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
         env={**os.environ, **(env or {})},
     )

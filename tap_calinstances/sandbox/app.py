@@ -28,7 +28,7 @@ from tap_calinstances.sandbox.limits import BudgetKeeper, Limits
 from tap_calinstances.sandbox.net import reset_connection
 from tap_calinstances.sandbox.provider import Call, ProviderApp, RequestRecord
 from tap_calinstances.sandbox.stats import Stats
-from tap_calinstances.sandbox.tokens import TokenState, TokenStore, bearer_token
+from tap_calinstances.sandbox.tokens import TokenCheck, TokenState, TokenStore, bearer_token
 from tap_calinstances.sandbox.world import World
 
 
@@ -265,6 +265,8 @@ class SandboxApp:
             self._record(self._requests, provider, request, response.status_code, claimed, fault)
             return response
         check = self.tokens.check(provider.name, token, call.faults.token_ttl_requests)
+        if call.faults.reject_tokens and check.state is TokenState.VALID:
+            check = TokenCheck(TokenState.UNKNOWN, check.principal)
         if check.state is not TokenState.VALID:
             response = provider.unauthenticated(check.state.value)
             self._record(

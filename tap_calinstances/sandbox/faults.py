@@ -45,6 +45,9 @@ class Faults:
     server_error_every: int = 0
     drop_every: int = 0
     token_ttl_requests: int = 0
+    # Every access token is refused by the API, freshly issued ones too (a token minted for
+    # another audience, a clock far off): a client must stop, not refresh forever.
+    reject_tokens: bool = False
     malformed_every: int = 0
     # Every Nth request that carries a page token finds it expired: the listing must restart.
     expire_page_tokens_every: int = 0

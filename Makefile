@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint unit e2e bench readme clean
+.PHONY: demo test lint unit e2e bench soak readme clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
+
+# The differential test of incremental runs at soak length: 500 rounds of random changes.
+soak: $(STAMP)
+	$(BIN)/python -m tests.differential --rounds 500 --seed $${SEED:-1}
 
 # Regenerate the README's settings table from the config schema.
 readme: $(STAMP)

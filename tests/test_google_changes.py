@@ -132,3 +132,27 @@ def test_an_unreadable_calendar_cancels_what_it_emitted(private_sandbox: Sandbox
     }
     assert cancelled == emitted
     assert ops not in second.last_state["bookmarks"]["google_calendars"]["calendars"]
+
+
+def test_runs_on_the_same_day_share_the_default_window(private_sandbox: Sandbox) -> None:
+    config = private_sandbox.tap_config(start_date="2026-11-01T00:00:00Z")
+    config["lookahead_days"] = 30
+    first = run_tap(config)
+    entry = first.last_state["bookmarks"]["google_calendars"]["calendars"][ALEX]
+    assert entry["window_end"].endswith("T00:00:00Z")  # rounded up to a UTC midnight
+    private_sandbox.clear_requests()
+    run_tap(config, state=first.last_state)
+    assert not [r for r in private_sandbox.requests if r.path.endswith("/instances")]
+
+
+def test_a_grown_window_reads_only_the_new_slice(private_sandbox: Sandbox) -> None:
+    first = run_tap(config(private_sandbox))  # March
+    private_sandbox.clear_requests()
+    april = {**config(private_sandbox), "end_date": "2026-04-08T00:00:00Z"}
+    second = run_tap(april, state=first.last_state)
+    instances = [r for r in private_sandbox.requests if r.path.endswith("/instances")]
+    assert instances and {r.query["timeMin"] for r in instances} == {"2026-04-01T00:00:00+00:00"}
+    series_id = private_sandbox.series_id("Weekly sync")
+    assert sorted(weekly(second, series_id)) == ["2026-04-06T13:00:00Z"]
+    full = run_tap(april)
+    assert set(first.by_key()) | set(second.by_key()) == set(full.by_key())

@@ -9,7 +9,7 @@ window says so.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from dateutil.rrule import rrulestr
 
@@ -61,3 +61,20 @@ def ends_before(lines: Sequence[str], first_start: datetime) -> datetime | None:
     except (ValueError, TypeError, OverflowError):
         return None
     return first_start if last is None else last + timedelta(seconds=1)
+
+
+def scheduled_starts(
+    lines: Sequence[str], first_start: datetime, duration: timedelta, window: Window
+) -> list[datetime] | None:
+    """Original starts the rule schedules for occurrences overlapping ``window``, as UTC
+    instants; None when dateutil cannot read the rule (then nothing may be synthesized).
+
+    The rule expands in the wall clock of ``first_start``'s zone, so a weekly 09:00 New York
+    meeting stays at 09:00 across DST changes (14:00Z in winter, 13:00Z in summer).
+    """
+    try:
+        ruleset = rrulestr("\n".join(lines), dtstart=first_start, forceset=True)
+        starts = ruleset.between(window.start - duration, window.end, inc=True)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return [start.astimezone(UTC) for start in starts if window.overlaps(start, start + duration)]

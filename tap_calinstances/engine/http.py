@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import requests
 
-from tap_calinstances.auth import TokenPolicy
+from tap_calinstances.auth import TokenPolicy, origin
 from tap_calinstances.engine.scheduler import Cancelled, Scheduler
 from tap_calinstances.errors import (
     Action,
@@ -82,6 +82,7 @@ class Http:
         self.settings = settings
         self.scheduler = scheduler
         self._base = provider.api_url(settings).rstrip("/")
+        self._origin = origin(self._base)
         self._tokens: dict[str, TokenPolicy] = {}
         self._tokens_lock = threading.Lock()
         self._local = threading.local()
@@ -164,6 +165,13 @@ class Http:
         url = self._url(call)
         while not paginator.finished:
             page_url, params = self.provider.page(call, url, paginator.current_value)
+            if origin(page_url) != self._origin:
+                # A next link elsewhere would carry the bearer token there (contract 6).
+                raise ProviderError(
+                    f"{self.provider.name}: a paging link of {call.where} ({call.path}) points "
+                    f"at {origin(page_url)}, not at the configured api_url; refusing to follow "
+                    "it. Check the api_url setting, or a proxy rewriting links"
+                )
             response = self._send(call, page_url, params)
             body = self._body(call, response)
             try:
@@ -210,7 +218,9 @@ class Http:
         while True:
             self.scheduler.pace(call.principal)
             tries += 1
-            prepared = requests.Request("GET", url, params=params).prepare()
+            prepared = requests.Request(
+                "GET", url, params=params, headers=dict(self.provider.headers)
+            ).prepare()
             try:
                 auth.authenticate_request(prepared)
                 # A redirect could carry the bearer token to another host: never follow one.

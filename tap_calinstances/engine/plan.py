@@ -13,7 +13,7 @@ from datetime import datetime
 from tap_calinstances import recurrence
 from tap_calinstances.engine.memory import CalendarMemory, SeriesMemory, stamp_of
 from tap_calinstances.normalize import SeriesFacts
-from tap_calinstances.providers import CalendarTarget, Changes
+from tap_calinstances.providers import CalendarTarget, Changes, Master
 from tap_calinstances.windows import Window
 
 
@@ -30,6 +30,10 @@ class SeriesRead:
     remembered: SeriesMemory | None
     stamp: bytes
     ends_before: datetime | None
+    # The rule, where the listing gave it: what the engine expands to cancel occurrences a
+    # provider drops without a trace (empty: nothing is synthesized).
+    rule: tuple[str, ...] = ()
+    first_start: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -84,22 +88,65 @@ def plan(
     remembered: CalendarMemory,
     old_window: Window | None,
     window: Window,
+    *,
+    stamps_cover_occurrences: bool = False,
 ) -> Plan:
+    """``stamps_cover_occurrences``: a master's stamp changes whenever one of its occurrences
+    does, so a live series with the remembered stamp is unchanged even in a full listing."""
     known = remembered.series
     records: list[Mapping[str, object]] = []
     reads: list[SeriesRead] = []
     gone: list[SeriesMemory] = []
     kept: list[SeriesMemory] = []
     seen: set[str] = set()
+    same_scope = old_window is not None and (
+        old_window == window or window_grew(old_window, window)
+    )
+    trust_stamps = stamps_cover_occurrences and same_scope
 
     def exceptions(series_id: str, memory: SeriesMemory | None) -> frozenset[datetime]:
         earlier = memory.exceptions if memory is not None and not changes.full else frozenset()
         added = changes.exceptions.get(series_id, frozenset())
         return (earlier | added) - changes.unexceptions.get(series_id, frozenset())
 
+    def unchanged(memory: SeriesMemory, master: Master | None) -> None:
+        """No change since the last run: only a slice when the window grew, else nothing."""
+        rule = tuple(master.rule) if master else ()
+        first = master.first_start if master else None
+        facts = master.facts if master else facts_from_memory(target, provider, memory)
+        if window_grew(old_window, window) and _may_start_after(memory, old_window):
+            assert old_window is not None
+            reads.append(
+                SeriesRead(
+                    facts=facts,
+                    spans=(Window(old_window.end, window.end),),
+                    keep_from=old_window.end,
+                    exceptions=memory.exceptions,
+                    remembered=memory,
+                    stamp=memory.stamp,
+                    ends_before=memory.ends_before,
+                    rule=rule,
+                    first_start=first,
+                )
+            )
+        else:
+            fitted = _fitted(memory, old_window, window)
+            assert fitted is not None
+            kept.append(fitted)
+
     for series_id, master in changes.live.items():
         seen.add(series_id)
-        memory = _fitted(known.get(series_id), old_window, window)
+        memory = known.get(series_id)
+        stamp = stamp_of(master.stamp)
+        if (
+            trust_stamps
+            and memory is not None
+            and memory.stamp == stamp
+            and series_id not in changes.touched
+        ):
+            unchanged(memory, master)
+            continue
+        memory = _fitted(memory, old_window, window)
         records.append(master.record)
         occurs = recurrence.may_occur_in(
             master.rule, master.first_start, master.facts.duration, window
@@ -111,8 +158,10 @@ def plan(
                 keep_from=None,
                 exceptions=exceptions(series_id, memory),
                 remembered=memory,
-                stamp=stamp_of(master.stamp),
+                stamp=stamp,
                 ends_before=recurrence.ends_before(master.rule, master.first_start),
+                rule=tuple(master.rule),
+                first_start=master.first_start,
             )
         )
     for series_id in sorted(changes.deleted):
@@ -124,36 +173,20 @@ def plan(
             continue
         if changes.full:  # a complete listing that no longer shows it: deleted
             gone.append(memory)
-            continue
-        fitted = _fitted(memory, old_window, window)
-        assert fitted is not None
-        if series_id in changes.touched:  # an occurrence changed, the master did not
+        elif series_id in changes.touched:  # an occurrence changed, the master did not
             reads.append(
                 SeriesRead(
                     facts=facts_from_memory(target, provider, memory),
                     spans=(window,),
                     keep_from=None,
                     exceptions=exceptions(series_id, memory),
-                    remembered=fitted,
-                    stamp=memory.stamp,
-                    ends_before=memory.ends_before,
-                )
-            )
-        elif window_grew(old_window, window) and _may_start_after(memory, old_window):
-            assert old_window is not None
-            reads.append(
-                SeriesRead(
-                    facts=facts_from_memory(target, provider, memory),
-                    spans=(Window(old_window.end, window.end),),
-                    keep_from=old_window.end,
-                    exceptions=memory.exceptions,
-                    remembered=memory,
+                    remembered=_fitted(memory, old_window, window),
                     stamp=memory.stamp,
                     ends_before=memory.ends_before,
                 )
             )
         else:
-            kept.append(fitted)
+            unchanged(memory, None)
     return Plan(
         target, window, tuple(records), tuple(reads), tuple(kept), tuple(gone), changes.cursor
     )

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from tap_calinstances import normalize
+from tap_calinstances import normalize, recurrence
 from tap_calinstances.engine import state
 from tap_calinstances.engine.http import Http
 from tap_calinstances.engine.memory import CalendarMemory, SeriesMemory
@@ -32,7 +32,7 @@ from tap_calinstances.engine.plan import (
 )
 from tap_calinstances.engine.scheduler import Scheduler
 from tap_calinstances.providers import CalendarTarget, Provider
-from tap_calinstances.windows import Window
+from tap_calinstances.windows import Window, split
 
 log = logging.getLogger("tap-calinstances")
 # Records read ahead of the calendar being written, at most (plus one listing per worker):
@@ -143,7 +143,16 @@ class ProviderRun:
             )
         except (KeyError, ValueError) as exc:
             raise self.http.malformed(listing.call, str(exc)) from exc
-        return plan(self.provider.name, target, changes, remembered, old, self.window)
+        return plan(
+            self.provider.name,
+            target,
+            changes,
+            remembered,
+            old,
+            self.window,
+            stamps_cover_occurrences=self.provider.stamps_cover_occurrences
+            and not self._full_refresh,
+        )
 
     def series_records(self) -> Iterator[Mapping[str, Any]]:
         for each in self.plans():
@@ -217,7 +226,7 @@ class ProviderRun:
         seen: set[str] = set()
         emitted: set[datetime] = set()
         cancelled: set[datetime] = set()
-        for span in read.spans:
+        for span in self._pieces(read.spans):
             call = self.provider.instances(each.target, read.facts.series_id, span)
             listing = self.http.listing(call)
             if listing is None:
@@ -238,9 +247,37 @@ class ProviderRun:
                 original = datetime.fromisoformat(record["original_start_at"])
                 (cancelled if record["status"] == "cancelled" else emitted).add(original)
                 records.append(record)
+        if not self.provider.reports_deletions:
+            synthesized = self._vanished_occurrences(read, each.window, emitted | cancelled)
+            records += synthesized
+            cancelled |= {datetime.fromisoformat(r["original_start_at"]) for r in synthesized}
         with self._lock:
             self._buffered += len(records)
         return _Outcome(read, records, frozenset(emitted), frozenset(cancelled))
+
+    def _pieces(self, spans: tuple[Window, ...]) -> list[Window]:
+        """Spans cut to the provider's longest request span (Feishu: two years)."""
+        limit = self.provider.max_span
+        return [piece for span in spans for piece in (split(span, limit) if limit else [span])]
+
+    def _vanished_occurrences(
+        self, read: SeriesRead, window: Window, returned: set[datetime]
+    ) -> list[dict[str, Any]]:
+        """Cancellations of what the rule schedules but the provider no longer returns
+        (Graph drops deleted occurrences without a trace)."""
+        if not read.rule or read.first_start is None or not read.spans:
+            return []
+        scope = window if read.keep_from is None else Window(read.keep_from, window.end)
+        expected = recurrence.scheduled_starts(
+            read.rule, read.first_start, read.facts.duration, scope
+        )
+        if expected is None:
+            return []
+        return [
+            normalize.cancellation_record(read.facts, original)
+            for original in expected
+            if original not in returned and (read.keep_from is None or original >= read.keep_from)
+        ]
 
     def _written(
         self, outcome: _Outcome, series: dict[str, SeriesMemory]

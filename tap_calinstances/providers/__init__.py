@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tap_calinstances.normalize import SeriesFacts
@@ -69,7 +69,9 @@ class Master:
     facts: SeriesFacts
     record: Mapping[str, Any]  # the series record (contract section 3)
     stamp: str  # the provider's change stamp (etag, changeKey, updated)
-    rule: Sequence[str]  # RFC 5545 lines: RRULE, EXDATE, RDATE
+    # RFC 5545 lines (RRULE, EXDATE, RDATE); empty when the provider's rule cannot be
+    # expressed in them: then no occurrence is ever synthesized for the series.
+    rule: Sequence[str]
     first_start: datetime  # aware, in the series' zone: where the rule expands from
 
 
@@ -96,6 +98,15 @@ class Provider(Protocol):
     schema: dict[str, Any]  # JSON schema of the config block
     budget: Budget
     cursor_name: str  # what the provider calls its change cursor, as kept in STATE
+    headers: Mapping[str, str]  # sent with every API request
+    # Whether the occurrences listing reports deleted occurrences (Google: `cancelled`);
+    # where it does not (Graph), the engine expands the rule and cancels what is missing.
+    reports_deletions: bool
+    # Whether a master's change stamp changes when one of its occurrences does (Exchange
+    # keeps exceptions on the master): then a full listing tells unchanged series apart.
+    stamps_cover_occurrences: bool
+    # The longest span one occurrences request may cover (Feishu: 2 years), or None.
+    max_span: timedelta | None
 
     def check(self, block: Mapping[str, Any]) -> list[str]:
         """Problems of the config block, naming settings, never values."""

@@ -164,3 +164,30 @@ def test_a_moved_window_start_forgets_starts_outside_it_instead_of_cancelling_th
                   remembered(memory()), old, new)  # fmt: skip
     (read,) = result.reads
     assert read.remembered is not None and read.remembered.starts == frozenset()
+
+
+def test_stamps_that_cover_occurrences_tell_unchanged_series_in_a_full_listing() -> None:
+    # Graph: no change cursor, every run lists all masters; the stamp says what changed.
+    w = window(*WINDOW_2026)
+    same = master("abc123")
+    same = Master(same.facts, same.record, '"1"', same.rule, same.first_start)
+    edited = master("edited")
+    result = plan(
+        "microsoft", TARGET, changes(full=True, live={"abc123": same, "edited": edited}),
+        remembered(memory(), memory("edited")), w, w, stamps_cover_occurrences=True,
+    )  # fmt: skip
+    assert [m.series_id for m in result.kept] == ["abc123"]
+    assert [r.facts.series_id for r in result.reads] == ["edited"]
+    assert result.series_records == ({"series_id": "edited"},)
+
+
+def test_an_unchanged_series_read_for_a_grown_window_keeps_its_rule() -> None:
+    old = window(JAN, datetime(2026, 12, 3, tzinfo=UTC))
+    new = window(JAN, datetime(2026, 12, 4, tzinfo=UTC))
+    same = master("abc123")
+    same = Master(same.facts, same.record, '"1"', same.rule, same.first_start)
+    result = plan("microsoft", TARGET, changes(full=True, live={"abc123": same}),
+                  remembered(memory()), old, new, stamps_cover_occurrences=True)  # fmt: skip
+    (read,) = result.reads
+    assert read.keep_from == old.end
+    assert read.rule == ("RRULE:FREQ=WEEKLY;BYDAY=MO",)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -32,6 +32,12 @@ class Google:
     # concurrency limit per user, 10 in flight keeps one user from taking every worker.
     budget = Budget(concurrency=10, requests=600, per_seconds=60.0)
     cursor_name = "sync_token"
+    headers: Mapping[str, str] = {}
+    reports_deletions = True  # showDeleted=true lists cancelled occurrences
+    # An edited occurrence does not change its master's etag: after an expired sync token
+    # every series is read again.
+    stamps_cover_occurrences = False
+    max_span: timedelta | None = None
 
     def check(self, block: Mapping[str, Any]) -> list[str]:
         return settings.check(block)

@@ -148,7 +148,9 @@ def plan(
             continue
         memory = _fitted(memory, old_window, window)
         records.append(master.record)
-        occurs = recurrence.may_occur_in(
+        edited = exceptions(series_id, memory)
+        # An edited occurrence may have been moved anywhere, past the end of its rule too.
+        occurs = bool(edited) or recurrence.may_occur_in(
             master.rule, master.first_start, master.facts.duration, window
         )
         reads.append(
@@ -156,7 +158,7 @@ def plan(
                 facts=master.facts,
                 spans=(window,) if occurs else (),
                 keep_from=None,
-                exceptions=exceptions(series_id, memory),
+                exceptions=edited,
                 remembered=memory,
                 stamp=stamp,
                 ends_before=recurrence.ends_before(master.rule, master.first_start),
@@ -193,7 +195,11 @@ def plan(
 
 
 def _may_start_after(memory: SeriesMemory, old: Window | None) -> bool:
-    return old is not None and (memory.ends_before is None or memory.ends_before > old.end)
+    """Whether an unchanged series can have an occurrence after the old window's end: its
+    rule goes on, or one of its occurrences was moved (possibly past the rule's end)."""
+    return old is not None and (
+        memory.ends_before is None or memory.ends_before > old.end or bool(memory.exceptions)
+    )
 
 
 def gone_plan(target: CalendarTarget, remembered: CalendarMemory, window: Window) -> Plan:

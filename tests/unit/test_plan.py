@@ -137,7 +137,7 @@ def test_a_full_listing_without_a_remembered_series_means_it_was_deleted() -> No
 def test_a_grown_window_reads_only_the_new_slice_of_unchanged_series() -> None:
     old = window(JAN, datetime(2026, 12, 3, tzinfo=UTC))
     new = window(JAN, datetime(2026, 12, 4, tzinfo=UTC))
-    ended = memory("ended", ends_before=datetime(2026, 6, 1, tzinfo=UTC))
+    ended = memory("ended", ends_before=datetime(2026, 6, 1, tzinfo=UTC), exceptions=frozenset())
     result = plan("google", TARGET, changes(), remembered(memory(), ended), old, new)
     (read,) = result.reads
     assert read.facts.series_id == "abc123"
@@ -191,3 +191,26 @@ def test_an_unchanged_series_read_for_a_grown_window_keeps_its_rule() -> None:
     (read,) = result.reads
     assert read.keep_from == old.end
     assert read.rule == ("RRULE:FREQ=WEEKLY;BYDAY=MO",)
+
+
+def test_an_ended_series_with_a_moved_occurrence_is_read_for_a_grown_window() -> None:
+    # Its rule ended in June, but one occurrence was moved to December.
+    old = window(JAN, datetime(2026, 11, 12, tzinfo=UTC))
+    new = window(JAN, datetime(2026, 12, 12, tzinfo=UTC))
+    ended = memory(ends_before=datetime(2026, 6, 1, tzinfo=UTC))
+    result = plan("google", TARGET, changes(), remembered(ended), old, new)
+    (read,) = result.reads
+    assert read.spans == (window(old.end, new.end),)
+
+
+def test_a_changed_series_whose_rule_ended_is_still_read_when_it_has_exceptions() -> None:
+    w = window(*WINDOW_2026)
+    old_rule = "RRULE:FREQ=WEEKLY;BYDAY=TH;UNTIL=20251218T000000Z"
+    thursday = datetime(2025, 6, 5, 9, tzinfo=UTC)
+    moved_in = datetime(2025, 12, 11, 9, tzinfo=UTC)
+    result = plan("google", TARGET,
+                  changes(live={"old": master("old", old_rule, thursday)},
+                          exceptions={"old": frozenset({moved_in})}),
+                  remembered(), None, w)  # fmt: skip
+    (read,) = result.reads
+    assert read.spans == (w,)

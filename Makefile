@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python bench/run_bench.py
+	$(BIN)/python -m bench.run_bench $(BENCH_ARGS)
 
 # The differential test of incremental runs at soak length: 500 rounds of random changes.
 soak: $(STAMP)

@@ -43,10 +43,10 @@ class RunHolder:
         if self._run is None:
             streams = self.tap.streams
             root = streams[self.stream_name("calendars")]
-            for kind in KINDS[1:]:
+            for stream in streams.values():
                 # The SDK adds each stream's (empty) bookmark when that stream ends, and
                 # each addition would be one more STATE message: add them all up front.
-                _ = streams[self.stream_name(kind)].stream_state
+                _ = stream.stream_state
             self._run = ProviderRun(
                 self.provider,
                 self.provider.settings(config[self.provider.name]),

@@ -62,7 +62,7 @@ def listing(sb: Sandbox, path: str, token: str, key: str = "items", **params: An
     found: list[Any] = []
     page_token = None
     while True:
-        extra = {"page_token": page_token} if page_token else {}
+        extra: dict[str, str] = {"page_token": page_token} if page_token else {}
         page = data(get(sb, path, token, **params, **extra))
         found += page[key]
         if not page["has_more"]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tap_calinstances.sandbox import Sandbox
@@ -191,8 +193,10 @@ def test_instances_windows_are_open_intervals_of_at_most_730_days(sb: Sandbox) -
     # 2025-01-01 to 2029-01-01 in windows of 730 days and less: every day exactly once.
     bounds = [1735689600, 1735689600 + 730 * 86400, 1735689600 + 1460 * 86400, 1861920000]
     days: list[str] = []
-    for lo, hi in zip(bounds, bounds[1:], strict=False):
-        days += starts(listing(sb, path, token, start_time=str(lo), end_time=str(hi), page_size=500))
+    for lo, hi in itertools.pairwise(bounds):
+        days += starts(
+            listing(sb, path, token, start_time=str(lo), end_time=str(hi), page_size=500)
+        )
     assert len(days) == len(set(days)) == 1461
 
 

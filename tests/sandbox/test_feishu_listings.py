@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+import requests
 
 from tap_calinstances.sandbox import Sandbox
 from tests.sandbox.feishu_helpers import (
@@ -244,3 +245,16 @@ def test_calendar_and_event_can_be_read_one_by_one(sb: Sandbox) -> None:
         "1768024800",
         False,
     )
+
+
+def test_the_index_lists_the_feishu_endpoints_and_budget(sb: Sandbox) -> None:
+    index = requests.get(f"{sb.url}/_sandbox/", timeout=10).json()
+    assert index["providers"]["feishu"]["api_url"] == sb.url + "/open-apis"
+    assert index["providers"]["feishu"]["token_url"] == (
+        sb.url + "/open-apis/auth/v3/tenant_access_token/internal"
+    )
+    assert index["settings"]["budgets"]["feishu"]["burst"] == [50, 1.0]
+    only = requests.get(f"{sb.url}/_sandbox/config?providers=feishu", timeout=10).json()
+    assert sorted(only) == ["feishu", "start_date"]
+    described = requests.get(f"{sb.url}/_sandbox/series?provider=feishu", timeout=10).json()
+    assert described["series"] == sb.series(provider="feishu")

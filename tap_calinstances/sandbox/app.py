@@ -121,14 +121,55 @@ class SandboxApp:
         start_date: str = "2026-01-01T00:00:00Z",
         end_date: str | None = None,
         auth: Mapping[str, str | None] | None = None,
+        providers: Sequence[str] | None = None,
     ) -> dict[str, Any]:
-        """A tap config; `auth` maps a provider name to the kind of credentials to hand out."""
+        """A tap config; `auth` maps a provider name to the kind of credentials to hand out,
+        `providers` names the blocks to include (None: every provider's)."""
+        known = [p.name for p in self.providers]
+        unknown = sorted(set(providers or ()) - set(known))
+        if unknown:
+            raise ValueError(f"unknown providers {unknown}; known: {', '.join(known)}")
         config: dict[str, Any] = {"start_date": start_date}
         if end_date is not None:
             config["end_date"] = end_date
         for provider in self.providers:
+            if providers is not None and provider.name not in providers:
+                continue
             config[provider.name] = provider.config_block(base_url, (auth or {}).get(provider.name))
         return config
+
+    # -- the worlds the providers serve ----------------------------------------------------
+
+    def worlds(self) -> list[World]:
+        """Every world a provider serves, the shared one first, each once."""
+        found = [self.world]
+        for provider in self.providers:
+            if all(provider.world is not world for world in found):
+                found.append(provider.world)
+        return found
+
+    def world_of(self, calendar_id: str) -> World:
+        """The world that holds a calendar; the shared one when none does (its change
+        handlers then say the calendar is unknown)."""
+        return next((w for w in self.worlds() if w.calendar(calendar_id)), self.world)
+
+    def world_named(self, provider: str | None) -> World:
+        """A provider's world by the provider's name; None: the shared world."""
+        if provider is None:
+            return self.world
+        for item in self.providers:
+            if item.name == provider:
+                return item.world
+        raise ValueError(f"unknown provider {provider!r}")
+
+    def apply(self, op: str, **kwargs: Any) -> dict[str, Any]:
+        """A change goes to the world of the calendar it names; one without a calendar
+        (expire_sync_tokens) to every world."""
+        calendar_id = kwargs.get("calendar_id")
+        if isinstance(calendar_id, str):
+            return self.world_of(calendar_id).apply(op, **kwargs)
+        results = [world.apply(op, **kwargs) for world in self.worlds()]
+        return results[0]
 
     def budgets(self) -> dict[str, dict[str, Any]]:
         """Each provider's budget as enforced (its declaration with the overrides)."""
@@ -225,7 +266,10 @@ class SandboxApp:
             try:
                 self._delay(faults)
                 if refusal is not None:
-                    response = provider.over_budget(refusal)
+                    wait = self._budgets.retry_after(
+                        provider.name, claimed or "", limits.budget(provider.budget), refusal
+                    )
+                    response = provider.over_budget(refusal, wait)
                     self._record(
                         self._requests,
                         provider,

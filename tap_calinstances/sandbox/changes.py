@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tap_calinstances.sandbox.model import Attendee, Override, Series, event_id
+from tap_calinstances.sandbox.model import Attendee, Override, Series
 from tap_calinstances.sandbox.recurrence import is_occurrence, rule_of, to_wall
 from tap_calinstances.sandbox.times import TimeError, parse_day, parse_instant
 
@@ -204,7 +204,7 @@ def add_series(
     seq, stamp = world.stamp()
     series = Series(
         key,
-        event_id(key),
+        world.event_id(key),
         calendar_id,
         summary,
         calendar.owner,

@@ -12,8 +12,8 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from tap_calinstances.sandbox import feishu, google
 from tap_calinstances.sandbox.faults import Faults
-from tap_calinstances.sandbox.google import API_ROOT, TOKEN_PATH
 from tap_calinstances.sandbox.net import is_loopback
 from tap_calinstances.sandbox.server import Sandbox
 
@@ -32,7 +32,8 @@ def _rate(value: str) -> tuple[int, float]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tap-calinstances-sandbox",
-        description="Serve working emulations of the calendar APIs (Google Calendar v3) on "
+        description="Serve working emulations of the calendar APIs (Google Calendar v3, "
+        "Feishu/Lark calendar v4) on "
         "a local port, and print a tap-calinstances config that points at them.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback)")
@@ -75,8 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     limits.add_argument(
         "--enforce-budgets",
         action="store_true",
-        help="refuse requests over each provider's per-user budget with its own signal "
-        "(Google: 600/min per user, 10 in flight)",
+        help="refuse requests over each provider's per-principal budget with its own "
+        "signal (Google: 600/min per user, 10 in flight; Feishu: 1000/min and 50/s per app)",
     )
     limits.add_argument(
         "--budget-rate",
@@ -188,10 +189,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             _write_private(args.config_out, text)
         sys.stdout.write(text)
         sys.stdout.flush()
+        url = sandbox.url
         print(
-            f"serving Google Calendar v3 on {sandbox.url}{API_ROOT} (token endpoint "
-            f"{sandbox.url}{TOKEN_PATH}); settings, stats and controls at "
-            f"{sandbox.url}/_sandbox/; stop with Ctrl-C",
+            f"serving Google Calendar v3 on {url}{google.API_ROOT} (token endpoint "
+            f"{url}{google.TOKEN_PATH}), Feishu/Lark calendar v4 on {url}{feishu.API_ROOT} "
+            f"(tenant token {url}{feishu.TOKEN_PATH}; lark-oapi domain {url}); settings, "
+            f"stats and controls at {url}/_sandbox/; stop with Ctrl-C",
             file=sys.stderr,
             flush=True,
         )

@@ -54,13 +54,13 @@ class Control:
                 "faults": app.faults.to_json(),
                 "control": {
                     "index": f"GET {control}",
-                    "config": f"GET {control}config?google_auth=refresh_token",
+                    "config": f"GET {control}config?google_auth=refresh_token&providers=",
                     "faults": f"GET|PUT|PATCH {control}faults",
                     "limits": f"GET|PATCH {control}limits",
                     "requests": f"GET|DELETE {control}requests",
                     "stats": f"GET|DELETE {control}stats",
                     "changes": f"POST {control}changes",
-                    "series": f"GET {control}series",
+                    "series": f"GET {control}series?provider=",
                     "occurrences": f"GET {control}occurrences?calendar_id=&series_id=&start=&end=",
                 },
                 "change_ops": list(World.OPS),
@@ -92,6 +92,9 @@ class Control:
                     start_date=args.get("start_date", "2026-01-01T00:00:00Z"),
                     end_date=args.get("end_date"),
                     auth={"google": args.get("google_auth", "refresh_token")},
+                    providers=args.get("providers", "").split(",")
+                    if args.get("providers")
+                    else None,
                 )
             )
         if name == "faults" and method in ("GET", "PUT", "PATCH"):
@@ -120,13 +123,14 @@ class Control:
             return json_answer(app.stats.to_json())
         if name == "changes" and method == "POST":
             body = _body(request)
-            return json_answer(app.world.apply(str(body.pop("op", "")), **body))
+            return json_answer(app.apply(str(body.pop("op", "")), **body))
         if name == "series" and method == "GET":
-            return json_answer({"series": app.world.describe_series()})
+            world = app.world_named(args.get("provider"))
+            return json_answer({"series": world.describe_series()})
         if name == "occurrences" and method == "GET":
             return json_answer(
                 {
-                    "original_starts": app.world.occurrences(
+                    "original_starts": app.world_of(args.get("calendar_id", "")).occurrences(
                         args.get("calendar_id", ""),
                         args.get("series_id", ""),
                         args.get("start", "2026-01-01T00:00:00Z"),

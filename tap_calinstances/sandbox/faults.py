@@ -52,6 +52,12 @@ class Faults:
     # Every Nth request that carries a page token finds it expired: the listing must restart.
     expire_page_tokens_every: int = 0
     forbidden_calendars: tuple[str, ...] = field(default=())
+    # What an instances listing does with a deleted occurrence where the provider's
+    # material does not settle it (Feishu): "absent" (the default, "") or "cancelled".
+    deleted_occurrences: str = ""
+    # Business errors on HTTP 200 with the error in the body, as Feishu's gateway answers
+    # many of them; providers that never do this ignore it.
+    errors_on_http_200: bool = False
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 RATE = "rate"
+BURST = "burst"  # the short second window some providers add (Feishu: 50 per second)
 CONCURRENCY = "concurrency"
 
 
@@ -27,9 +28,17 @@ class BudgetSpec:
     requests: int  # admitted requests per window
     window_s: float
     concurrency: int  # admitted requests in flight at once
+    # A second, shorter window on top (requests, seconds), e.g. Feishu's 50 per second
+    # beside 1,000 per minute; budget_rate overrides only the main window.
+    burst: tuple[int, float] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.burst is None:
+            del data["burst"]
+        else:
+            data["burst"] = list(self.burst)
+        return data
 
 
 @dataclass(frozen=True)
@@ -82,7 +91,13 @@ class Limits:
 @dataclass
 class _Window:
     admitted: deque[float] = field(default_factory=deque)
+    burst: deque[float] = field(default_factory=deque)
     in_flight: int = 0
+
+
+def _expire(admitted: deque[float], now: float, window_s: float) -> None:
+    while admitted and admitted[0] <= now - window_s:
+        admitted.popleft()
 
 
 class BudgetKeeper:
@@ -94,19 +109,36 @@ class BudgetKeeper:
         self._windows: dict[tuple[str, str], _Window] = {}
 
     def admit(self, provider: str, principal: str, spec: BudgetSpec) -> str | None:
-        """None when admitted (call release() when answered), else RATE or CONCURRENCY."""
+        """None when admitted (call release() when answered), else RATE, BURST or
+        CONCURRENCY."""
         now = self._clock()
         with self._lock:
             window = self._windows.setdefault((provider, principal), _Window())
             if window.in_flight >= spec.concurrency:
                 return CONCURRENCY
-            while window.admitted and window.admitted[0] <= now - spec.window_s:
-                window.admitted.popleft()
+            _expire(window.admitted, now, spec.window_s)
             if len(window.admitted) >= spec.requests:
                 return RATE
+            if spec.burst is not None:
+                _expire(window.burst, now, spec.burst[1])
+                if len(window.burst) >= spec.burst[0]:
+                    return BURST
+                window.burst.append(now)
             window.admitted.append(now)
             window.in_flight += 1
             return None
+
+    def retry_after(self, provider: str, principal: str, spec: BudgetSpec, kind: str) -> float:
+        """Seconds until a request refused with `kind` would find room in its window."""
+        now = self._clock()
+        with self._lock:
+            window = self._windows.get((provider, principal))
+            if window is None or kind == CONCURRENCY:
+                return 0.0
+            admitted, span = window.admitted, spec.window_s
+            if kind == BURST and spec.burst is not None:
+                admitted, span = window.burst, spec.burst[1]
+            return max(0.0, admitted[0] + span - now) if admitted else 0.0
 
     def release(self, provider: str, principal: str) -> None:
         with self._lock:
@@ -117,3 +149,4 @@ class BudgetKeeper:
         with self._lock:
             for window in self._windows.values():
                 window.admitted.clear()
+                window.burst.clear()

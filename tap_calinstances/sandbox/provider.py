@@ -10,6 +10,7 @@ from werkzeug.wrappers import Request, Response
 
 from tap_calinstances.sandbox.faults import Faults
 from tap_calinstances.sandbox.limits import BudgetSpec, Limits
+from tap_calinstances.sandbox.world import World
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,10 @@ class ProviderApp(Protocol):
 
     name: str  # also the key of its block in the tap config
     prefix: str  # every path under this prefix belongs to the provider
+    # The data it serves. Providers may share one world (Google's users and calendars) or
+    # bring their own (Feishu's app and its calendars); changes go to the world that holds
+    # the calendar they name.
+    world: World
     # Query parameters that carry a page token (Google `pageToken`, Feishu `page_token`):
     # requests with one count for the expire_page_tokens_every switch.
     page_token_params: tuple[str, ...]
@@ -85,9 +90,10 @@ class ProviderApp(Protocol):
         """The answer to an injected fault (faults.NUMBERED_FAULTS, PAGE_TOKEN_EXPIRED)."""
         ...
 
-    def over_budget(self, kind: str, /) -> Response:
+    def over_budget(self, kind: str, retry_after_s: float, /) -> Response:
         """The provider's own answer when a principal exceeds its budget; `kind` is
-        limits.RATE (too many requests in the window) or limits.CONCURRENCY."""
+        limits.RATE or limits.BURST (too many requests in a window) or limits.CONCURRENCY;
+        `retry_after_s` is when the window has room again (0 when unknown)."""
         ...
 
     def check_faults(self, faults: Faults, /) -> None:

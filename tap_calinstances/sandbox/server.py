@@ -20,6 +20,8 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from tap_calinstances.sandbox.app import SandboxApp
 from tap_calinstances.sandbox.dataset import build_dataset
 from tap_calinstances.sandbox.faults import Faults
+from tap_calinstances.sandbox.feishu import FeishuCalendarApi
+from tap_calinstances.sandbox.feishu.dataset import app_of, build_feishu_dataset, feishu_event_id
 from tap_calinstances.sandbox.google import GoogleCalendarApi
 from tap_calinstances.sandbox.limits import Limits
 from tap_calinstances.sandbox.net import url_host
@@ -79,9 +81,16 @@ class Sandbox:
         self.seed = seed
         self.scale = scale
         self._host, self._port = host, port
-        self.world = World(build_dataset(seed, scale, principals, series_per_calendar))
+        dataset = build_dataset(seed, scale, principals, series_per_calendar)
+        self.world = World(dataset)
         self._tokens = TokenStore()
         self._google = GoogleCalendarApi(self.world, self._tokens)
+        # Feishu's principal is an app with calendars of its own: a world of its own.
+        self.feishu_world = World(
+            build_feishu_dataset(seed, dataset, principals, series_per_calendar),
+            event_ids=feishu_event_id,
+        )
+        self._feishu = FeishuCalendarApi(self.feishu_world, self._tokens, app_of(seed))
         limits = Limits(
             page_size=page_size,
             enforce_budgets=enforce_budgets,
@@ -95,7 +104,12 @@ class Sandbox:
             "series_per_calendar": series_per_calendar,
         }
         self.app = SandboxApp(
-            self.world, [self._google], self._tokens, faults or Faults(), limits, settings=settings
+            self.world,
+            [self._google, self._feishu],
+            self._tokens,
+            faults or Faults(),
+            limits,
+            settings=settings,
         )
         self._server: ThreadedWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -153,8 +167,10 @@ class Sandbox:
         start_date: str = "2026-01-01T00:00:00Z",
         end_date: str | None = None,
     ) -> dict[str, Any]:
-        """A tap config pointing at this sandbox. google_auth: refresh_token or
-        service_account (key + every principal as `subjects` instead of a refresh token)."""
+        """A tap config pointing at this sandbox, with every provider's block. google_auth:
+        refresh_token or service_account (key + every principal as `subjects` instead of a
+        refresh token). The feishu block is `{app_id, app_secret, api_url}`; drop the
+        blocks you do not want (`GET /_sandbox/config?providers=feishu` does it there)."""
         return self.app.tap_config(
             self.url, start_date=start_date, end_date=end_date, auth={"google": google_auth}
         )
@@ -197,22 +213,30 @@ class Sandbox:
         """Change the data between runs (see World.OPS and changes.py); returns what
         changed, e.g. the new series id of add_series. Raises ChangeError (a ValueError)
         on bad input."""
-        return self.world.apply(op, **kwargs)
+        return self.app.apply(op, **kwargs)
 
-    def series_id(self, summary: str, calendar_id: str | None = None) -> str:
-        """The event id of the one series with this summary (e.g. "Weekly sync")."""
-        return self.world.find_series(summary, calendar_id).id
+    def series_id(
+        self, summary: str, calendar_id: str | None = None, provider: str | None = None
+    ) -> str:
+        """The event id of the one series with this summary (e.g. "Weekly sync"), in the
+        shared world or in a provider's own (provider="feishu")."""
+        return self.app.world_named(provider).find_series(summary, calendar_id).id
 
-    def series(self) -> list[dict[str, Any]]:
-        """Every series (as `GET /_sandbox/series`): ids, rule, zone, start, all_day."""
-        return self.world.describe_series()
+    def series(self, provider: str | None = None) -> list[dict[str, Any]]:
+        """Every series (as `GET /_sandbox/series`): ids, rule, zone, start, all_day; of
+        the shared world, or of a provider's own (provider="feishu")."""
+        return self.app.world_named(provider).describe_series()
 
     def occurrences(self, calendar_id: str, series_id: str, start: str, end: str) -> list[str]:
         """Original starts the series' rule schedules in [start, end): valid arguments
         of cancel_occurrence and move_occurrence."""
-        return self.world.occurrences(calendar_id, series_id, start, end)
+        return self.app.world_of(calendar_id).occurrences(calendar_id, series_id, start, end)
 
     def secret_values(self) -> list[str]:
         """Every secret in the configs this sandbox hands out, and every access token it
         issued: none of them may ever show up in the tap's output."""
-        return [*self._google.secret_values(), *self._tokens.issued()]
+        return [
+            *self._google.secret_values(),
+            *self._feishu.secret_values(),
+            *self._tokens.issued(),
+        ]

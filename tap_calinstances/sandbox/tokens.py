@@ -31,6 +31,7 @@ class _Grant:
     scope: str
     expires_at: float
     uses: int = 0
+    exhausted: bool = False  # refused for token_ttl_requests at least once
 
 
 class TokenStore:
@@ -64,9 +65,17 @@ class TokenStore:
             if self._clock() >= grant.expires_at:
                 return TokenCheck(TokenState.EXPIRED, grant.principal)
             if ttl_requests and grant.uses >= ttl_requests:
+                grant.exhausted = True
                 return TokenCheck(TokenState.EXHAUSTED, grant.principal)
             grant.uses += 1
             return TokenCheck(TokenState.VALID, grant.principal)
+
+    def alive(self, token: str) -> bool:
+        """Whether a token may still work: issued, not expired, not exhausted. Token
+        endpoints that hand the same token out again (Feishu) issue a new one otherwise."""
+        with self._lock:
+            grant = self._grants.get(token)
+            return grant is not None and not grant.exhausted and self._clock() < grant.expires_at
 
     def principal_of(self, token: str | None) -> str | None:
         """Who a token acts for, without counting a use (for the request log)."""

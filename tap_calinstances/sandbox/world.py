@@ -24,6 +24,7 @@ from tap_calinstances.sandbox.model import (
     Override,
     Principal,
     Series,
+    event_id,
 )
 from tap_calinstances.sandbox.recurrence import expansion_zone, is_occurrence, localize, rule_of
 from tap_calinstances.sandbox.times import TimeError, parse_day, parse_instant, utc_rfc3339
@@ -38,9 +39,18 @@ class World:
 
     OPS: tuple[str, ...] = tuple(HANDLERS)  # the changes apply() takes; see changes.py
 
-    def __init__(self, dataset: Dataset, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(
+        self,
+        dataset: Dataset,
+        clock: Callable[[], datetime] = _utc_now,
+        *,
+        event_ids: Callable[[str], str] = event_id,
+    ) -> None:
         self._lock = threading.RLock()
         self._clock = clock
+        # How series added by changes get their id: from their key, in the id format of
+        # the provider that serves this world (Google base32hex, Feishu `<uid>_0`).
+        self.event_id = event_ids
         self._principals = {p.email: p for p in dataset.principals}
         self.oauth_client: OAuthClient = dataset.oauth_client
         self._calendars = {c.id: c for c in dataset.calendars}

@@ -64,7 +64,7 @@ class GoogleCalendarApi:
     def __init__(
         self, world: World, tokens: TokenStore, service_account: ServiceAccount | None = None
     ) -> None:
-        self._world = world
+        self._world = self.world = world
         self.service_account = service_account or ServiceAccount()
         self._oauth = GoogleOAuth(
             world.oauth_client,
@@ -111,7 +111,7 @@ class GoogleCalendarApi:
     def fault(self, name: str, faults: Faults) -> Response:
         return errors.injected(name, faults)
 
-    def over_budget(self, kind: str) -> Response:
+    def over_budget(self, kind: str, _retry_after_s: float) -> Response:
         return errors.over_budget(kind)
 
     def check_faults(self, faults: Faults) -> None:

@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 
 from tap_calinstances.sandbox.faults import PAGE_TOKEN_EXPIRED, Faults
 from tap_calinstances.sandbox.google.wire import JSON_TYPE, error_response
-from tap_calinstances.sandbox.limits import CONCURRENCY, RATE
+from tap_calinstances.sandbox.limits import BURST, CONCURRENCY, RATE
 
 # Google signals rate limits with exactly these statuses, in the usageLimits domain; 0 / ""
 # in the fault switches mean the usual 429 rateLimitExceeded. Other reasons (e.g.
@@ -79,7 +79,7 @@ def injected(name: str, faults: Faults) -> Response:
 def over_budget(kind: str) -> Response:
     """Per-user quota (600/min) exceeded: 403 userRateLimitExceeded; too many requests
     at once: 429 rateLimitExceeded. Both are Google's documented "slow down" answers."""
-    if kind == RATE:
+    if kind in (RATE, BURST):
         return rate_limited(403, "userRateLimitExceeded")
     if kind == CONCURRENCY:
         return rate_limited(429, "rateLimitExceeded")

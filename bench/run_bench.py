@@ -475,8 +475,10 @@ def rss(sizes: Sizes, results: Results, again: str) -> None:
     )
     if count < 1_000_000:
         results.notes.append(
-            f"rss: {count:,} occurrences, not 1,000,000: the tap reads ~6,000 occurrences/s "
-            "from the sandbox here, so 1,000,000 would take about 3 minutes on its own."
+            f"rss: {count:,} occurrences, not 1,000,000: the tap read "
+            f"{count / run['seconds']:,.0f} occurrences/s from the sandbox here, so "
+            f"1,000,000 would take about {1_000_000 / (count / run['seconds']) / 60:.0f} "
+            "minutes on its own."
         )
     results.runs["rss"] = {"rss": run}
 

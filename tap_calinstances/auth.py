@@ -35,6 +35,8 @@ class TokenPolicy(OAuthAuthenticator):
     token is fetched once, not once per thread that found it missing.
     """
 
+    expiry_margin = EXPIRY_MARGIN
+
     def __init__(
         self, *args: Any, provider: str, api_url: str, principal: str, advice: str, **kwargs: Any
     ) -> None:
@@ -63,7 +65,7 @@ class TokenPolicy(OAuthAuthenticator):
         if not self.expires_in:
             return True
         age = datetime.datetime.now(datetime.UTC) - self.last_refreshed
-        return age + EXPIRY_MARGIN < datetime.timedelta(seconds=self.expires_in)
+        return age + self.expiry_margin < datetime.timedelta(seconds=self.expires_in)
 
     def invalidate(self) -> None:
         """Forget the token, so that the next request fetches a new one."""

@@ -123,4 +123,5 @@ def test_secret_settings_are_marked_secret_in_the_schema() -> None:
         "google.client_secret",
         "google.refresh_token",
         "google.service_account_info",
+        "feishu.app_secret",
     }

@@ -65,7 +65,11 @@ def test_installed_about_marks_credentials_secret(installed: Path) -> None:
 def test_installed_discover_lists_the_streams_with_schemas(installed: Path) -> None:
     catalog = json.loads(run(installed, "tap-calinstances", "--discover"))
     streams = {s["tap_stream_id"]: s for s in catalog["streams"]}
-    assert set(streams) == {"google_calendars", "google_series", "google_instances"}
+    assert set(streams) == {
+        f"{provider}_{kind}"
+        for provider in ("google", "feishu")
+        for kind in ("calendars", "series", "instances")
+    }
     assert streams["google_instances"]["key_properties"] == ["instance_key"]
     assert "original_start_at" in streams["google_instances"]["schema"]["properties"]
 

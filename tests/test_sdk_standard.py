@@ -26,6 +26,11 @@ CONFIG: dict[str, Any] = {
         "api_url": "http://127.0.0.1:9/google/calendar/v3",
         "token_url": "http://127.0.0.1:9/google/token",
     },
+    "feishu": {
+        "app_id": "placeholder-id",
+        "app_secret": "placeholder-secret",
+        "api_url": "http://127.0.0.1:9/open-apis",
+    },
 }
 
 
@@ -37,8 +42,9 @@ def _point_at_sandbox() -> Iterator[None]:
             start_date=CONFIG["start_date"],
             end_date=CONFIG["end_date"],
         )
-        CONFIG["google"].clear()
-        CONFIG["google"].update(live["google"])
+        for provider in ("google", "feishu"):
+            CONFIG[provider].clear()
+            CONFIG[provider].update(live[provider])
         yield
 
 

@@ -146,6 +146,9 @@ class Http:
     def warn(self, message: str) -> None:
         log.warning("%s: %s", self.provider.name, message)
 
+    def note(self, message: str) -> None:
+        log.info("%s: %s", self.provider.name, message)
+
     def malformed(self, call: Call, detail: str) -> MalformedResponseError:
         return MalformedResponseError(
             f"{self.provider.name}: malformed response from GET {call.path} for "

@@ -56,9 +56,11 @@ class _Principal:
         self.waiting: list[_Task] = []
         self.successes = 0
         self.paused_until = 0.0
-        self.sent: deque[float] = deque()
-        self.rate = max(1, int(budget.requests * RATE_MARGIN))
-        self.period = budget.per_seconds
+        # One sliding window per limit: (requests allowed, seconds, send times).
+        self.windows = [
+            (max(1, int(requests * RATE_MARGIN)), seconds, deque[float]())
+            for requests, seconds in budget.windows
+        ]
         self.lock = threading.Lock()
 
     def has_room(self) -> bool:
@@ -133,13 +135,15 @@ class Scheduler:
         while True:
             with state.lock:
                 now = time.monotonic()
-                while state.sent and state.sent[0] <= now - state.period:
-                    state.sent.popleft()
                 wait = state.paused_until - now
-                if len(state.sent) >= state.rate:
-                    wait = max(wait, state.sent[0] + state.period - now)
+                for rate, period, sent in state.windows:
+                    while sent and sent[0] <= now - period:
+                        sent.popleft()
+                    if len(sent) >= rate:
+                        wait = max(wait, sent[0] + period - now)
                 if wait <= 0:
-                    state.sent.append(now)
+                    for _, _, sent in state.windows:
+                        sent.append(now)
                     return
             if self.cancelled.wait(min(wait, 1.0)):
                 raise Cancelled(self._name)

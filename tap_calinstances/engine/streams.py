@@ -161,4 +161,14 @@ SCHEMAS = {"calendars": "calendar", "series": "series", "instances": "instance"}
 
 def provider_streams(tap: Tap, provider: Provider) -> list[Stream]:
     holder = RunHolder(tap, provider)
-    return [cls(tap, holder, record_schemas.load(SCHEMAS[cls.kind])) for cls in STREAMS]
+    streams: list[Stream] = []
+    for cls in STREAMS:
+        schema = record_schemas.load(SCHEMAS[cls.kind])
+        if cls.kind == "series":
+            described = schema["properties"]["recurrence"].get("description")
+            schema["properties"]["recurrence"] = {
+                **provider.recurrence_schema,
+                "description": described,
+            }
+        streams.append(cls(tap, holder, schema))
+    return streams

@@ -34,6 +34,12 @@ class Budget:
     concurrency: int  # requests in flight at once
     requests: int  # requests per period ...
     per_seconds: float  # ... of this many seconds
+    # A second, shorter window where the provider has one too (Feishu: 50 a second).
+    burst: tuple[int, float] | None = None
+
+    @property
+    def windows(self) -> tuple[tuple[int, float], ...]:
+        return ((self.requests, self.per_seconds), *((self.burst,) if self.burst else ()))
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,9 @@ class Provider(Protocol):
     stamps_cover_occurrences: bool
     # The longest span one occurrences request may cover (Feishu: 2 years), or None.
     max_span: timedelta | None
+    # JSON schema of the series record's ``recurrence`` (the rule as received): precise per
+    # provider, so that a loader types the column (a JSON column refuses a bare string).
+    recurrence_schema: dict[str, Any]
 
     def check(self, block: Mapping[str, Any]) -> list[str]:
         """Problems of the config block, naming settings, never values."""
@@ -179,6 +188,7 @@ class Provider(Protocol):
 
 def registry() -> dict[str, Provider]:
     """Every provider the tap knows, by config key (imported here, not at module import)."""
+    from tap_calinstances.providers.feishu import FEISHU
     from tap_calinstances.providers.google import GOOGLE
 
-    return {provider.name: provider for provider in (GOOGLE,)}
+    return {provider.name: provider for provider in (GOOGLE, FEISHU)}

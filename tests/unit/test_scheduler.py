@@ -95,3 +95,15 @@ def test_closing_cancels_what_has_not_started() -> None:
     gate.set()
     assert running.result(timeout=2) is True
     assert waiting.cancelled()
+
+
+def test_a_second_shorter_window_paces_bursts() -> None:
+    # 1,000 a minute but 10 a second (less the margin: 9): the 10th waits for the second.
+    scheduler = Scheduler(workers=1, budget=Budget(1, 1000, 60.0, burst=(10, 0.5)), name="t")
+    started = time.monotonic()
+    for _ in range(9):
+        scheduler.pace("a")
+    assert time.monotonic() - started < 0.2
+    scheduler.pace("a")
+    assert time.monotonic() - started >= 0.45
+    scheduler.close()

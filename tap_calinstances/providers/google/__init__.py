@@ -37,6 +37,7 @@ class Google:
     # An edited occurrence does not change its master's etag: after an expired sync token
     # every series is read again.
     stamps_cover_occurrences = False
+    recurrence_schema: dict[str, Any] = {"type": ["array", "null"], "items": {"type": "string"}}
     max_span: timedelta | None = None
 
     def check(self, block: Mapping[str, Any]) -> list[str]:

@@ -57,6 +57,7 @@ class Microsoft:
     }
     reports_deletions = False  # a deleted occurrence is simply absent from /instances
     stamps_cover_occurrences = True  # Exchange keeps exceptions and deletions on the master
+    recurrence_schema: dict[str, Any] = {"type": ["object", "null"]}
     max_span: timedelta | None = None
 
     def check(self, block: Mapping[str, Any]) -> list[str]:

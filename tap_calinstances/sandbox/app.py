@@ -121,12 +121,20 @@ class SandboxApp:
         start_date: str = "2026-01-01T00:00:00Z",
         end_date: str | None = None,
         auth: Mapping[str, str | None] | None = None,
+        providers: Sequence[str] | None = None,
     ) -> dict[str, Any]:
-        """A tap config; `auth` maps a provider name to the kind of credentials to hand out."""
+        """A tap config with a block per provider (or per provider named in `providers`);
+        `auth` maps a provider name to the kind of credentials to hand out."""
+        known = [p.name for p in self.providers]
+        unknown = sorted(set(providers or ()) - set(known))
+        if unknown:
+            raise ValueError(f"unknown providers {unknown}; known: {known}")
         config: dict[str, Any] = {"start_date": start_date}
         if end_date is not None:
             config["end_date"] = end_date
         for provider in self.providers:
+            if providers is not None and provider.name not in providers:
+                continue
             config[provider.name] = provider.config_block(base_url, (auth or {}).get(provider.name))
         return config
 
@@ -213,7 +221,7 @@ class SandboxApp:
         token = bearer_token(request.headers.get("Authorization"))
         # Who the request is for, as far as its token says (expired ones included): the
         # stats and budgets count it from its arrival, latency included.
-        claimed = self.tokens.principal_of(token)
+        claimed = provider.subject(request, self.tokens.principal_of(token))
         with self.stats.track(claimed):
             refusal = None
             if limits.enforce_budgets and claimed is not None:
@@ -274,7 +282,7 @@ class SandboxApp:
                 provider,
                 request,
                 response.status_code,
-                check.principal,
+                provider.subject(request, check.principal),
                 TOKEN_EXPIRED if check.state is TokenState.EXHAUSTED else None,
             )
             return response
@@ -285,7 +293,7 @@ class SandboxApp:
             provider,
             request,
             result.response.status_code,
-            check.principal,
+            provider.subject(request, check.principal),
             result.fault,
         )
         return result.response

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -22,6 +23,9 @@ from tap_calinstances.sandbox.dataset import build_dataset
 from tap_calinstances.sandbox.faults import Faults
 from tap_calinstances.sandbox.google import GoogleCalendarApi
 from tap_calinstances.sandbox.limits import Limits
+from tap_calinstances.sandbox.microsoft import MicrosoftGraphApi, fixed_data
+from tap_calinstances.sandbox.microsoft import ids as graph_ids
+from tap_calinstances.sandbox.microsoft.dataset import app_registration
 from tap_calinstances.sandbox.net import url_host
 from tap_calinstances.sandbox.provider import RequestRecord
 from tap_calinstances.sandbox.tokens import TokenStore
@@ -79,9 +83,12 @@ class Sandbox:
         self.seed = seed
         self.scale = scale
         self._host, self._port = host, port
-        self.world = World(build_dataset(seed, scale, principals, series_per_calendar))
+        self.world = World(
+            build_dataset(seed, scale, principals, series_per_calendar, extras=[fixed_data])
+        )
         self._tokens = TokenStore()
         self._google = GoogleCalendarApi(self.world, self._tokens)
+        self._microsoft = MicrosoftGraphApi(self.world, self._tokens, app_registration(seed))
         limits = Limits(
             page_size=page_size,
             enforce_budgets=enforce_budgets,
@@ -95,7 +102,12 @@ class Sandbox:
             "series_per_calendar": series_per_calendar,
         }
         self.app = SandboxApp(
-            self.world, [self._google], self._tokens, faults or Faults(), limits, settings=settings
+            self.world,
+            [self._google, self._microsoft],
+            self._tokens,
+            faults or Faults(),
+            limits,
+            settings=settings,
         )
         self._server: ThreadedWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -152,11 +164,19 @@ class Sandbox:
         google_auth: str = "refresh_token",
         start_date: str = "2026-01-01T00:00:00Z",
         end_date: str | None = None,
+        *,
+        providers: Sequence[str] | None = None,
     ) -> dict[str, Any]:
-        """A tap config pointing at this sandbox. google_auth: refresh_token or
-        service_account (key + every principal as `subjects` instead of a refresh token)."""
+        """A tap config pointing at this sandbox, with a block per provider (`providers`:
+        only these). google_auth: refresh_token or service_account (key + every Google
+        principal as `subjects` instead of a refresh token). The `microsoft` block holds
+        tenant_id, client_id, client_secret, api_url and token_url."""
         return self.app.tap_config(
-            self.url, start_date=start_date, end_date=end_date, auth={"google": google_auth}
+            self.url,
+            start_date=start_date,
+            end_date=end_date,
+            auth={"google": google_auth},
+            providers=providers,
         )
 
     @property
@@ -215,4 +235,32 @@ class Sandbox:
     def secret_values(self) -> list[str]:
         """Every secret in the configs this sandbox hands out, and every access token it
         issued: none of them may ever show up in the tap's output."""
-        return [*self._google.secret_values(), *self._tokens.issued()]
+        return [
+            *self._google.secret_values(),
+            *self._microsoft.secret_values(),
+            *self._tokens.issued(),
+        ]
+
+    # -- Graph's ids of the data ---------------------------------------------------------
+
+    def graph_user_id(self, email: str) -> str:
+        """The GUID Graph shows as a user's `id`."""
+        return graph_ids.user_id(email)
+
+    def graph_calendar_id(self, calendar_id: str, immutable: bool = False) -> str:
+        """Graph's id of a calendar given its sandbox id (as in series(), change ops)."""
+        self.world.require_calendar(calendar_id)
+        return graph_ids.calendar_id(calendar_id, immutable)
+
+    def graph_event_id(
+        self, summary: str, calendar_id: str | None = None, immutable: bool = False
+    ) -> str:
+        """Graph's id of the one series (or single event) with this summary."""
+        return graph_ids.event_id(self.world.find_series(summary, calendar_id).key, immutable)
+
+    def graph_series(self, graph_event_id: str) -> tuple[str, str]:
+        """(calendar_id, series_id) of a Graph event id, for the change API."""
+        found = self._microsoft.ids.event(graph_event_id)
+        if found is None:
+            raise KeyError(f"no series with Graph id {graph_event_id!r}")
+        return found

@@ -203,8 +203,10 @@ def test_google_declares_600_a_minute_and_10_in_flight_per_user() -> None:
     with Sandbox(seed=7, enforce_budgets=True, page_size=50, principals=2) as sb:
         index = requests.get(f"{sb.url}/_sandbox/", timeout=10).json()
         settings = index["settings"]
-        assert settings["budgets"] == {
-            "google": {"requests": 600, "window_s": 60.0, "concurrency": 10}
+        assert settings["budgets"]["google"] == {
+            "requests": 600,
+            "window_s": 60.0,
+            "concurrency": 10,
         }
         assert (settings["enforce_budgets"], settings["page_size"], settings["principals"]) == (
             True,

@@ -14,6 +14,8 @@ from types import FrameType
 
 from tap_calinstances.sandbox.faults import Faults
 from tap_calinstances.sandbox.google import API_ROOT, TOKEN_PATH
+from tap_calinstances.sandbox.microsoft import API_ROOT as GRAPH_ROOT
+from tap_calinstances.sandbox.microsoft import PATHS as GRAPH_PATHS
 from tap_calinstances.sandbox.net import is_loopback
 from tap_calinstances.sandbox.server import Sandbox
 
@@ -32,7 +34,8 @@ def _rate(value: str) -> tuple[int, float]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tap-calinstances-sandbox",
-        description="Serve working emulations of the calendar APIs (Google Calendar v3) on "
+        description="Serve working emulations of the calendar APIs (Google Calendar v3, "
+        "Microsoft Graph v1.0) on "
         "a local port, and print a tap-calinstances config that points at them.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback)")
@@ -76,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
         "--enforce-budgets",
         action="store_true",
         help="refuse requests over each provider's per-user budget with its own signal "
-        "(Google: 600/min per user, 10 in flight)",
+        "(Google: 600/min per user, 10 in flight; Graph: 10,000/10 min and 4 in flight "
+        "per mailbox)",
     )
     limits.add_argument(
         "--budget-rate",
@@ -91,6 +95,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="override every provider's in-flight budget",
+    )
+    limits.add_argument(
+        "--empty-first-pages",
+        action="store_true",
+        help="Graph's event and instance listings start with an empty page and a next link",
     )
     parser.add_argument(
         "--google-auth",
@@ -109,7 +118,11 @@ def _parser() -> argparse.ArgumentParser:
         ("drop-every", "reset the connection without an answer"),
         ("token-ttl-requests", "access tokens die after N API requests"),
         ("malformed-every", "answer 200 with a body that is not JSON"),
-        ("expire-page-tokens-every", "answer 410 to every Nth request carrying a page token"),
+        (
+            "expire-page-tokens-every",
+            "answer 410 to every Nth request carrying a page token "
+            "(Google pageToken, Graph $skiptoken/$skip)",
+        ),
     ):
         faults.add_argument(f"--{name}", type=int, default=0, metavar="N", help=help_text)
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
@@ -159,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             enforce_budgets=args.enforce_budgets,
             budget_rate=args.budget_rate,
             budget_concurrency=args.budget_concurrency,
+            empty_first_pages=args.empty_first_pages,
         )
     except ValueError as exc:
         print(f"tap-calinstances-sandbox: {exc}", file=sys.stderr)
@@ -188,10 +202,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             _write_private(args.config_out, text)
         sys.stdout.write(text)
         sys.stdout.flush()
+        graph = sandbox.tap_config(providers=["microsoft"])["microsoft"]
         print(
             f"serving Google Calendar v3 on {sandbox.url}{API_ROOT} (token endpoint "
-            f"{sandbox.url}{TOKEN_PATH}); settings, stats and controls at "
-            f"{sandbox.url}/_sandbox/; stop with Ctrl-C",
+            f"{sandbox.url}{TOKEN_PATH}); Microsoft Graph v1.0 on {sandbox.url}{GRAPH_ROOT} "
+            f"(token endpoint {graph['token_url']}): "
+            + ", ".join(GRAPH_PATHS)
+            + f"; settings, stats and controls at {sandbox.url}/_sandbox/; stop with Ctrl-C",
             file=sys.stderr,
             flush=True,
         )

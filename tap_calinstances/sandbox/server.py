@@ -62,7 +62,8 @@ class Sandbox:
     calendar of `series_per_calendar` generated series. page_size caps every listing's
     pages (0: the provider's). enforce_budgets answers requests over a provider's
     per-principal budget with its own rate-limit signal; budget_rate=(requests, seconds)
-    and budget_concurrency override the declared budgets.
+    and budget_concurrency override the declared budgets. empty_first_pages: Graph's
+    calendar listings answer their first page empty, with a next link.
     """
 
     def __init__(
@@ -79,6 +80,7 @@ class Sandbox:
         enforce_budgets: bool = False,
         budget_rate: tuple[int, float] | None = None,
         budget_concurrency: int | None = None,
+        empty_first_pages: bool = False,
     ) -> None:
         self.seed = seed
         self.scale = scale
@@ -94,6 +96,7 @@ class Sandbox:
             enforce_budgets=enforce_budgets,
             budget_rate=budget_rate,
             budget_concurrency=budget_concurrency,
+            empty_first_pages=empty_first_pages,
         )
         settings = {
             "seed": seed,

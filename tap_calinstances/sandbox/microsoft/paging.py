@@ -1,8 +1,9 @@
 """Graph's paging: `value` and an absolute `@odata.nextLink` that holds every parameter.
 
 Directory listings (users) page with an opaque `$skiptoken`; calendar listings with
-`$skip`. Calendar listings answer their first page empty, with a next link, as Graph may:
-a client that stops at an empty page loses everything.
+`$skip`. With the empty_first_pages switch, calendar listings answer their first page
+empty, with a next link, as Graph may: a client that stops at an empty page loses
+everything (msgraph-sdk's PageIterator does).
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class Pager:
                 offset, snapshot = cursor.offset, cursor.snapshot
         else:
             raw = args.get("$skip")
-            if raw is None and empty_first:
+            if raw is None and empty_first and call.limits.empty_first_pages:
                 return {"@odata.context": context, "value": [],
                         "@odata.nextLink": _next_link(request, "$skip", "0")}  # fmt: skip
             if raw is not None and not raw.isdigit():

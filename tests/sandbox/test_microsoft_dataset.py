@@ -33,7 +33,7 @@ def token(sb: Sandbox) -> str:
 
 def masters(sb: Sandbox, token: str, user: str, calendar_id: str) -> dict[str, dict[str, Any]]:
     path = calendar_path(sb, user, calendar_id) + "/events"
-    return {e["subject"]: e for e in values(sb, path, token, **{"$top": 50})}
+    return {e["subject"]: e for e in values(sb, path, token, None, **{"$top": 50})}
 
 
 def starts(sb: Sandbox, token: str, user: str, calendar_id: str, summary: str, lo: str,
@@ -109,9 +109,9 @@ def test_every_master_has_its_pattern_and_range(sb: Sandbox, token: str) -> None
         p = found[name]["recurrence"]["pattern"]
         assert (p["type"], p["interval"], p["daysOfWeek"], p["dayOfMonth"], p["month"],
                 p["index"], p["firstDayOfWeek"]) == expected, name  # fmt: skip
-    for name, expected in RANGES.items():
+    for name, limits in RANGES.items():
         r = found[name]["recurrence"]["range"]
-        assert (r["type"], r["startDate"], r["endDate"], r["numberOfOccurrences"]) == expected
+        assert (r["type"], r["startDate"], r["endDate"], r["numberOfOccurrences"]) == limits
     assert found["Lunch with Adele"]["type"] == "singleInstance"
     assert found["Lunch with Adele"]["recurrence"] is None
 

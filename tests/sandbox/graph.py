@@ -40,7 +40,7 @@ def app_token(sb: Sandbox) -> str:
 
 
 def get(
-    sb: Sandbox, path: str, token: str | None, prefer: str | None = None, **params: Any
+    sb: Sandbox, path: str, token: str | None, *, prefer: Any = None, **params: Any
 ) -> requests.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if prefer:
@@ -50,11 +50,11 @@ def get(
 
 
 def values(
-    sb: Sandbox, path: str, token: str, prefer: str | None = None, **params: Any
+    sb: Sandbox, path: str, token: str, *, prefer: Any = None, **params: Any
 ) -> list[dict[str, Any]]:
     """Every item of a listing, following @odata.nextLink (as given) to the end."""
     found: list[dict[str, Any]] = []
-    answer = get(sb, path, token, prefer, **params)
+    answer = get(sb, path, token, prefer=prefer, **params)
     while True:
         assert answer.status_code == 200, answer.text
         body = answer.json()
@@ -62,7 +62,7 @@ def values(
         link = body.get("@odata.nextLink")
         if not link:
             return found
-        answer = get(sb, link, token, prefer)
+        answer = get(sb, link, token, prefer=prefer)
 
 
 def code(answer: requests.Response) -> str:

@@ -33,7 +33,7 @@ def token(sb: Sandbox) -> str:
 
 def masters(sb: Sandbox, token: str, user: str, calendar_id: str) -> dict[str, dict[str, Any]]:
     path = calendar_path(sb, user, calendar_id) + "/events"
-    return {e["subject"]: e for e in values(sb, path, token, None, **{"$top": 50})}
+    return {e["subject"]: e for e in values(sb, path, token, **{"$top": 50})}
 
 
 def starts(sb: Sandbox, token: str, user: str, calendar_id: str, summary: str, lo: str,
@@ -173,7 +173,7 @@ def test_yearly_series(sb: Sandbox, token: str) -> None:
 
 def test_all_day_series_float_at_local_midnight(sb: Sandbox, token: str) -> None:
     path = instances_path(sb, ADELE, ADELE_CALENDAR, "Remote Friday")
-    found = values(sb, path, token, 'outlook.timezone="Pacific Standard Time"',
+    found = values(sb, path, token, prefer='outlook.timezone="Pacific Standard Time"',
                    startDateTime="2026-02-06T00:00:00Z", endDateTime="2026-02-21T00:00:00Z",
                    **{"$select": SELECT + ",isAllDay"})  # fmt: skip
     assert [(i["start"], i["end"]["dateTime"], i["originalStart"], i["showAs"]) for i in found] == [
@@ -232,5 +232,5 @@ def test_instance_ids_and_ical_uids(sb: Sandbox, token: str) -> None:
     assert first["lastModifiedDateTime"] == "2026-01-02T10:00:00.0000000Z"
     again = values(sb, path, token, **window)
     assert [i["id"] for i in again] == [first["id"], second["id"]]  # stable
-    immutable = values(sb, path, token, 'IdType="ImmutableId"', **window)
+    immutable = values(sb, path, token, prefer='IdType="ImmutableId"', **window)
     assert immutable[0]["id"].startswith("AAkALg") and first["id"].startswith("AAMkAG")

@@ -123,12 +123,12 @@ class SandboxApp:
         auth: Mapping[str, str | None] | None = None,
         providers: Sequence[str] | None = None,
     ) -> dict[str, Any]:
-        """A tap config; `auth` maps a provider name to the kind of credentials to hand out,
-        `providers` names the blocks to include (None: every provider's)."""
+        """A tap config with a block per provider (or per provider named in `providers`);
+        `auth` maps a provider name to the kind of credentials to hand out."""
         known = [p.name for p in self.providers]
         unknown = sorted(set(providers or ()) - set(known))
         if unknown:
-            raise ValueError(f"unknown providers {unknown}; known: {', '.join(known)}")
+            raise ValueError(f"unknown providers {unknown}; known: {known}")
         config: dict[str, Any] = {"start_date": start_date}
         if end_date is not None:
             config["end_date"] = end_date
@@ -254,7 +254,7 @@ class SandboxApp:
         token = bearer_token(request.headers.get("Authorization"))
         # Who the request is for, as far as its token says (expired ones included): the
         # stats and budgets count it from its arrival, latency included.
-        claimed = self.tokens.principal_of(token)
+        claimed = provider.subject(request, self.tokens.principal_of(token))
         with self.stats.track(claimed):
             refusal = None
             if limits.enforce_budgets and claimed is not None:
@@ -318,7 +318,7 @@ class SandboxApp:
                 provider,
                 request,
                 response.status_code,
-                check.principal,
+                provider.subject(request, check.principal),
                 TOKEN_EXPIRED if check.state is TokenState.EXHAUSTED else None,
             )
             return response
@@ -329,7 +329,7 @@ class SandboxApp:
             provider,
             request,
             result.response.status_code,
-            check.principal,
+            provider.subject(request, check.principal),
             result.fault,
         )
         return result.response

@@ -14,6 +14,8 @@ from types import FrameType
 
 from tap_calinstances.sandbox import feishu, google
 from tap_calinstances.sandbox.faults import Faults
+from tap_calinstances.sandbox.microsoft import API_ROOT as GRAPH_ROOT
+from tap_calinstances.sandbox.microsoft import PATHS as GRAPH_PATHS
 from tap_calinstances.sandbox.net import is_loopback
 from tap_calinstances.sandbox.server import Sandbox
 
@@ -33,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tap-calinstances-sandbox",
         description="Serve working emulations of the calendar APIs (Google Calendar v3, "
-        "Feishu/Lark calendar v4) on "
+        "Microsoft Graph v1.0, Feishu/Lark calendar v4) on "
         "a local port, and print a tap-calinstances config that points at them.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback)")
@@ -77,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
         "--enforce-budgets",
         action="store_true",
         help="refuse requests over each provider's per-principal budget with its own "
-        "signal (Google: 600/min per user, 10 in flight; Feishu: 1000/min and 50/s per app)",
+        "signal (Google: 600/min per user, 10 in flight; Graph: 10,000/10 min and 4 in "
+        "flight per mailbox; Feishu: 1000/min and 50/s per app)",
     )
     limits.add_argument(
         "--budget-rate",
@@ -92,6 +95,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="override every provider's in-flight budget",
+    )
+    limits.add_argument(
+        "--empty-first-pages",
+        action="store_true",
+        help="Graph's event and instance listings start with an empty page and a next link",
     )
     parser.add_argument(
         "--google-auth",
@@ -110,7 +118,11 @@ def _parser() -> argparse.ArgumentParser:
         ("drop-every", "reset the connection without an answer"),
         ("token-ttl-requests", "access tokens die after N API requests"),
         ("malformed-every", "answer 200 with a body that is not JSON"),
-        ("expire-page-tokens-every", "answer 410 to every Nth request carrying a page token"),
+        (
+            "expire-page-tokens-every",
+            "answer 410 to every Nth request carrying a page token "
+            "(Google pageToken, Graph $skiptoken/$skip)",
+        ),
     ):
         faults.add_argument(f"--{name}", type=int, default=0, metavar="N", help=help_text)
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
@@ -160,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             enforce_budgets=args.enforce_budgets,
             budget_rate=args.budget_rate,
             budget_concurrency=args.budget_concurrency,
+            empty_first_pages=args.empty_first_pages,
         )
     except ValueError as exc:
         print(f"tap-calinstances-sandbox: {exc}", file=sys.stderr)
@@ -190,11 +203,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
         url = sandbox.url
+        graph = sandbox.tap_config(providers=["microsoft"])["microsoft"]
         print(
             f"serving Google Calendar v3 on {url}{google.API_ROOT} (token endpoint "
-            f"{url}{google.TOKEN_PATH}), Feishu/Lark calendar v4 on {url}{feishu.API_ROOT} "
-            f"(tenant token {url}{feishu.TOKEN_PATH}; lark-oapi domain {url}); settings, "
-            f"stats and controls at {url}/_sandbox/; stop with Ctrl-C",
+            f"{url}{google.TOKEN_PATH}); Microsoft Graph v1.0 on {url}{GRAPH_ROOT} (token "
+            f"endpoint {graph['token_url']}): "
+            + ", ".join(GRAPH_PATHS)
+            + f"; Feishu/Lark calendar v4 on {url}{feishu.API_ROOT} (tenant token "
+            f"{url}{feishu.TOKEN_PATH}; lark-oapi domain {url}); settings, stats and "
+            f"controls at {url}/_sandbox/; stop with Ctrl-C",
             file=sys.stderr,
             flush=True,
         )

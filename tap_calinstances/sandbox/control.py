@@ -54,7 +54,8 @@ class Control:
                 "faults": app.faults.to_json(),
                 "control": {
                     "index": f"GET {control}",
-                    "config": f"GET {control}config?google_auth=refresh_token&providers=",
+                    "config": f"GET {control}config?google_auth=refresh_token"
+                    "&providers=google,microsoft,feishu",
                     "faults": f"GET|PUT|PATCH {control}faults",
                     "limits": f"GET|PATCH {control}limits",
                     "requests": f"GET|DELETE {control}requests",
@@ -91,10 +92,11 @@ class Control:
                     request.host_url.rstrip("/"),
                     start_date=args.get("start_date", "2026-01-01T00:00:00Z"),
                     end_date=args.get("end_date"),
-                    auth={"google": args.get("google_auth", "refresh_token")},
-                    providers=args.get("providers", "").split(",")
-                    if args.get("providers")
-                    else None,
+                    auth={
+                        "google": args.get("google_auth", "refresh_token"),
+                        "microsoft": args.get("microsoft_auth"),
+                    },
+                    providers=args["providers"].split(",") if args.get("providers") else None,
                 )
             )
         if name == "faults" and method in ("GET", "PUT", "PATCH"):

@@ -8,6 +8,8 @@ calendars (see loadgen.py); neither changes the fixed part.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from collections.abc import Sequence as Seq
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +26,7 @@ from tap_calinstances.sandbox.model import (
     UPDATED,
     Attendee,
     Calendar,
+    DataPart,
     Dataset,
     OAuthClient,
     Override,
@@ -218,11 +221,23 @@ def _generated_principals(
     return principals, calendars, series
 
 
+# An emulation's own fixed data, built from the seed with the dataset's sequence numbers.
+Extra = Callable[[int, Sequence], DataPart]
+
+
 def build_dataset(
-    seed: int = 7, scale: int = 0, principals: int = 0, series_per_calendar: int = 5
+    seed: int = 7,
+    scale: int = 0,
+    principals: int = 0,
+    series_per_calendar: int = 5,
+    extras: Seq[Extra] = (),
 ) -> Dataset:
     """The fixed dataset, plus a load-test calendar of `scale` series when scale > 0, plus
-    `principals` generated users with `series_per_calendar` series each."""
+    `principals` generated users with `series_per_calendar` series each (they exist at
+    every provider), plus each emulation's own fixed data (`extras`).
+
+    Extras come right after the fixed part (so generated items stay last) but take their
+    sequence numbers after everything else, so they change nothing of the rest."""
     if scale < 0 or principals < 0 or series_per_calendar < 0:
         raise ValueError("scale, principals and series_per_calendar must be >= 0")
     if principals > 9999:
@@ -230,6 +245,7 @@ def build_dataset(
     seq = Sequence()
     calendars = _fixed_calendars(seq)
     series = _fixed_series(seq)
+    fixed_calendars, fixed_series = len(calendars), len(series)
     if scale:
         calendars.append(
             Calendar(
@@ -247,8 +263,9 @@ def build_dataset(
         )
         series.extend(load_series(seed, scale, seq, organizer=ALEX))
     people = [
-        Principal(ALEX, "Alex Rivera", "America/New_York"),
-        Principal(ROBIN, "Robin Becker", "Europe/Berlin"),
+        # The Google accounts of the fixed data; other emulations add their own (extras).
+        Principal(ALEX, "Alex Rivera", "America/New_York", ("google",)),
+        Principal(ROBIN, "Robin Becker", "Europe/Berlin", ("google",)),
     ]
     if principals:
         extra_people, extra_calendars, extra_series = _generated_principals(
@@ -257,4 +274,13 @@ def build_dataset(
         people += extra_people
         calendars += extra_calendars
         series += extra_series
+    fixed_people = 2
+    for extra in extras:
+        part = extra(seed, seq)
+        people[fixed_people:fixed_people] = part.principals
+        calendars[fixed_calendars:fixed_calendars] = part.calendars
+        series[fixed_series:fixed_series] = part.series
+        fixed_people += len(part.principals)
+        fixed_calendars += len(part.calendars)
+        fixed_series += len(part.series)
     return Dataset(tuple(people), _oauth_client(seed), tuple(calendars), tuple(series), seq.value)

@@ -52,6 +52,10 @@ class Limits:
     # (requests, seconds) and requests in flight.
     budget_rate: tuple[int, float] | None = None
     budget_concurrency: int | None = None
+    # Listings that a provider may answer with an empty page that still has a next link
+    # (Graph) start with such a page. Google's emulation always does it; Graph's only with
+    # this switch, because msgraph-sdk's own PageIterator stops at an empty page.
+    empty_first_pages: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.page_size, int) or self.page_size < 0:

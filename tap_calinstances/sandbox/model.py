@@ -23,6 +23,11 @@ class Principal:
     email: str
     name: str
     timezone: str
+    # The emulated providers this account exists at (their names); empty: every one.
+    providers: tuple[str, ...] = ()
+
+    def exists_at(self, provider: str) -> bool:
+        return not self.providers or provider in self.providers
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,15 @@ class Series:
     @property
     def recurring(self) -> bool:
         return self.rrule is not None
+
+
+@dataclass(frozen=True)
+class DataPart:
+    """Fixed data an emulation adds to the dataset (its own accounts, calendars, series)."""
+
+    principals: tuple[Principal, ...]
+    calendars: tuple[Calendar, ...]
+    series: tuple[Series, ...]
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,12 @@ class ProviderApp(Protocol):
 
     def is_token_path(self, path: str) -> bool: ...
 
+    def subject(self, request: Request, token_principal: str | None, /) -> str | None:
+        """Whom an API request counts against, for budgets, stats and the request log:
+        the token's principal where a token acts for one user (Google), the mailbox the
+        path names where one app token serves every user (Graph)."""
+        ...
+
     def token(self, request: Request, base_url: str) -> TokenResult: ...
 
     def api(self, request: Request, call: Call) -> ApiResult: ...
@@ -100,7 +106,9 @@ class ProviderApp(Protocol):
         """Raise ValueError for switch values this provider cannot render."""
         ...
 
-    def endpoints(self, base_url: str) -> dict[str, str]: ...
+    def endpoints(self, base_url: str) -> dict[str, Any]:
+        """Where the provider is served: `api_url`, `token_url` and whatever else helps."""
+        ...
 
     def config_block(self, base_url: str, auth: str | None) -> dict[str, Any]:
         """The provider's block of a tap config; `auth` picks a kind of credentials

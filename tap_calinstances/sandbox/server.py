@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -24,6 +25,9 @@ from tap_calinstances.sandbox.feishu import FeishuCalendarApi
 from tap_calinstances.sandbox.feishu.dataset import app_of, build_feishu_dataset, feishu_event_id
 from tap_calinstances.sandbox.google import GoogleCalendarApi
 from tap_calinstances.sandbox.limits import Limits
+from tap_calinstances.sandbox.microsoft import MicrosoftGraphApi, fixed_data
+from tap_calinstances.sandbox.microsoft import ids as graph_ids
+from tap_calinstances.sandbox.microsoft.dataset import app_registration
 from tap_calinstances.sandbox.net import url_host
 from tap_calinstances.sandbox.provider import RequestRecord
 from tap_calinstances.sandbox.tokens import TokenStore
@@ -60,7 +64,8 @@ class Sandbox:
     calendar of `series_per_calendar` generated series. page_size caps every listing's
     pages (0: the provider's). enforce_budgets answers requests over a provider's
     per-principal budget with its own rate-limit signal; budget_rate=(requests, seconds)
-    and budget_concurrency override the declared budgets.
+    and budget_concurrency override the declared budgets. empty_first_pages: Graph's
+    calendar listings answer their first page empty, with a next link.
     """
 
     def __init__(
@@ -77,14 +82,16 @@ class Sandbox:
         enforce_budgets: bool = False,
         budget_rate: tuple[int, float] | None = None,
         budget_concurrency: int | None = None,
+        empty_first_pages: bool = False,
     ) -> None:
         self.seed = seed
         self.scale = scale
         self._host, self._port = host, port
-        dataset = build_dataset(seed, scale, principals, series_per_calendar)
+        dataset = build_dataset(seed, scale, principals, series_per_calendar, extras=[fixed_data])
         self.world = World(dataset)
         self._tokens = TokenStore()
         self._google = GoogleCalendarApi(self.world, self._tokens)
+        self._microsoft = MicrosoftGraphApi(self.world, self._tokens, app_registration(seed))
         # Feishu's principal is an app with calendars of its own: a world of its own.
         self.feishu_world = World(
             build_feishu_dataset(seed, dataset, principals, series_per_calendar),
@@ -96,6 +103,7 @@ class Sandbox:
             enforce_budgets=enforce_budgets,
             budget_rate=budget_rate,
             budget_concurrency=budget_concurrency,
+            empty_first_pages=empty_first_pages,
         )
         settings = {
             "seed": seed,
@@ -105,7 +113,7 @@ class Sandbox:
         }
         self.app = SandboxApp(
             self.world,
-            [self._google, self._feishu],
+            [self._google, self._microsoft, self._feishu],
             self._tokens,
             faults or Faults(),
             limits,
@@ -166,13 +174,20 @@ class Sandbox:
         google_auth: str = "refresh_token",
         start_date: str = "2026-01-01T00:00:00Z",
         end_date: str | None = None,
+        *,
+        providers: Sequence[str] | None = None,
     ) -> dict[str, Any]:
-        """A tap config pointing at this sandbox, with every provider's block. google_auth:
-        refresh_token or service_account (key + every principal as `subjects` instead of a
-        refresh token). The feishu block is `{app_id, app_secret, api_url}`; drop the
-        blocks you do not want (`GET /_sandbox/config?providers=feishu` does it there)."""
+        """A tap config pointing at this sandbox, with a block per provider (`providers`:
+        only these). google_auth: refresh_token or service_account (key + every Google
+        principal as `subjects` instead of a refresh token). The `microsoft` block holds
+        tenant_id, client_id, client_secret, api_url and token_url; the `feishu` block
+        app_id, app_secret and api_url."""
         return self.app.tap_config(
-            self.url, start_date=start_date, end_date=end_date, auth={"google": google_auth}
+            self.url,
+            start_date=start_date,
+            end_date=end_date,
+            auth={"google": google_auth},
+            providers=providers,
         )
 
     @property
@@ -237,6 +252,31 @@ class Sandbox:
         issued: none of them may ever show up in the tap's output."""
         return [
             *self._google.secret_values(),
+            *self._microsoft.secret_values(),
             *self._feishu.secret_values(),
             *self._tokens.issued(),
         ]
+
+    # -- Graph's ids of the data ---------------------------------------------------------
+
+    def graph_user_id(self, email: str) -> str:
+        """The GUID Graph shows as a user's `id`."""
+        return graph_ids.user_id(email)
+
+    def graph_calendar_id(self, calendar_id: str, immutable: bool = False) -> str:
+        """Graph's id of a calendar given its sandbox id (as in series(), change ops)."""
+        self.world.require_calendar(calendar_id)
+        return graph_ids.calendar_id(calendar_id, immutable)
+
+    def graph_event_id(
+        self, summary: str, calendar_id: str | None = None, immutable: bool = False
+    ) -> str:
+        """Graph's id of the one series (or single event) with this summary."""
+        return graph_ids.event_id(self.world.find_series(summary, calendar_id).key, immutable)
+
+    def graph_series(self, graph_event_id: str) -> tuple[str, str]:
+        """(calendar_id, series_id) of a Graph event id, for the change API."""
+        found = self._microsoft.ids.event(graph_event_id)
+        if found is None:
+            raise KeyError(f"no series with Graph id {graph_event_id!r}")
+        return found

@@ -85,8 +85,13 @@ class World:
     def principal(self, email: str) -> Principal | None:
         return self._principals.get(email)
 
-    def principal_emails(self) -> list[str]:
-        return sorted(self._principals)
+    def principal_emails(self, provider: str | None = None) -> list[str]:
+        """Every principal, or those that exist at `provider`."""
+        return sorted(
+            email
+            for email, principal in self._principals.items()
+            if provider is None or principal.exists_at(provider)
+        )
 
     def calendar(self, calendar_id: str) -> Calendar | None:
         return self._calendars.get(calendar_id)

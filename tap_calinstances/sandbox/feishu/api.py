@@ -66,6 +66,9 @@ class FeishuCalendarApi:
     def is_token_path(self, path: str) -> bool:
         return path == TOKEN_PATH
 
+    def subject(self, _request: Request, token_principal: str | None) -> str | None:
+        return token_principal  # the tenant token acts for the app
+
     def token(self, request: Request, _base_url: str) -> TokenResult:
         return self._tenant.handle(request)
 

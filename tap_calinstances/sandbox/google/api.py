@@ -70,13 +70,16 @@ class GoogleCalendarApi:
             world.oauth_client,
             self.service_account,
             tokens,
-            lambda email: world.principal(email) is not None,
+            lambda email: (p := world.principal(email)) is not None and p.exists_at("google"),
         )
         self._endpoints = Endpoints(world)
         self._routes = _routes()
 
     def is_token_path(self, path: str) -> bool:
         return path == TOKEN_PATH
+
+    def subject(self, _request: Request, token_principal: str | None) -> str | None:
+        return token_principal  # a Google token acts for one user
 
     def token(self, request: Request, base_url: str) -> TokenResult:
         # The assertion's audience must name this endpoint: as configured, under the name
@@ -135,7 +138,7 @@ class GoogleCalendarApi:
             return {
                 "service_account_info": self.service_account.info(urls["token_url"]),
                 # Every principal, fixed and generated, is a subject to impersonate.
-                "subjects": self._world.principal_emails(),
+                "subjects": self._world.principal_emails("google"),
                 **urls,
             }
         raise ValueError(f"google_auth must be refresh_token or service_account, not {auth!r}")

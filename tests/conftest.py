@@ -30,17 +30,25 @@ def clean_sandbox(sandbox: Sandbox) -> Sandbox:
 @pytest.fixture
 def user_config(clean_sandbox: Sandbox) -> dict[str, Any]:
     """Refresh-token user alex@sandbox.example, 2026 as the window."""
-    return clean_sandbox.tap_config(google_auth="refresh_token", start_date=START, end_date=END)
+    return clean_sandbox.tap_config(
+        providers=["google"], google_auth="refresh_token", start_date=START, end_date=END
+    )
 
 
 @pytest.fixture
 def service_config(clean_sandbox: Sandbox) -> dict[str, Any]:
     """Service account impersonating alex@ and robin@, 2026 as the window."""
-    return clean_sandbox.tap_config(google_auth="service_account", start_date=START, end_date=END)
+    return clean_sandbox.tap_config(
+        providers=["google"], google_auth="service_account", start_date=START, end_date=END
+    )
 
 
 @pytest.fixture(scope="module")
 def user_run(sandbox: Sandbox) -> TapRun:
     """A full run of the refresh-token user over 2026."""
     sandbox.clear_requests()
-    return run_tap(sandbox.tap_config(google_auth="refresh_token", start_date=START, end_date=END))
+    return run_tap(
+        sandbox.tap_config(
+            providers=["google"], google_auth="refresh_token", start_date=START, end_date=END
+        )
+    )

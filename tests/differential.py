@@ -51,7 +51,10 @@ class Scenario:
 
     def config(self) -> dict[str, Any]:
         return self.sandbox.tap_config(
-            google_auth="service_account", start_date=iso(START), end_date=iso(self.end)
+            providers=["google"],
+            google_auth="service_account",
+            start_date=iso(START),
+            end_date=iso(self.end),
         )
 
     # -- changes -----------------------------------------------------------------------

@@ -123,5 +123,6 @@ def test_secret_settings_are_marked_secret_in_the_schema() -> None:
         "google.client_secret",
         "google.refresh_token",
         "google.service_account_info",
+        "microsoft.client_secret",
         "feishu.app_secret",
     }

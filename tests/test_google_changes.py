@@ -22,6 +22,7 @@ def private_sandbox() -> Iterator[Sandbox]:
 
 def config(sandbox: Sandbox) -> dict[str, Any]:
     return sandbox.tap_config(
+        providers=["google"],
         google_auth="refresh_token",
         start_date="2026-03-01T00:00:00Z",
         end_date="2026-04-01T00:00:00Z",
@@ -135,7 +136,7 @@ def test_an_unreadable_calendar_cancels_what_it_emitted(private_sandbox: Sandbox
 
 
 def test_runs_on_the_same_day_share_the_default_window(private_sandbox: Sandbox) -> None:
-    config = private_sandbox.tap_config(start_date="2026-11-01T00:00:00Z")
+    config = private_sandbox.tap_config(providers=["google"], start_date="2026-11-01T00:00:00Z")
     config["lookahead_days"] = 30
     first = run_tap(config)
     entry = first.last_state["bookmarks"]["google_calendars"]["calendars"][ALEX]

@@ -50,6 +50,7 @@ def test_concurrency_fills_each_users_budget_and_never_exceeds_it(
     budget_sandbox: Sandbox,
 ) -> None:
     config = budget_sandbox.tap_config(
+        providers=["google"],
         google_auth="service_account",
         start_date="2026-01-01T00:00:00Z",
         end_date="2026-07-01T00:00:00Z",

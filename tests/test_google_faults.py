@@ -20,6 +20,7 @@ OPS = "ops#oncall@group.calendar.sandbox.example"
 @pytest.fixture(scope="module")
 def clean_run(sandbox: Sandbox) -> TapRun:
     config = sandbox.tap_config(
+        providers=["google"],
         google_auth="refresh_token",
         start_date="2026-01-01T00:00:00Z",
         end_date="2026-04-01T00:00:00Z",

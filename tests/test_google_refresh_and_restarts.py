@@ -45,7 +45,7 @@ def paged_sandbox() -> Iterator[Sandbox]:
 
 
 def http_for(sandbox: Sandbox) -> tuple[Http, CalendarTarget]:
-    config = sandbox.tap_config(google_auth="refresh_token", **QUARTER)
+    config = sandbox.tap_config(providers=["google"], google_auth="refresh_token", **QUARTER)
     settings = GOOGLE.settings(config["google"])
     http = Http(GOOGLE, settings, Scheduler(1, GOOGLE.budget, "test"))
     label = settings.principals[0].label
@@ -81,7 +81,9 @@ def test_the_tap_survives_restarts_of_multi_page_listings_with_the_same_records(
     paged_sandbox: Sandbox,
 ) -> None:
     # One request at a time, so that which requests expire does not depend on timing.
-    config = {**paged_sandbox.tap_config(google_auth="refresh_token", **QUARTER)}
+    config = {
+        **paged_sandbox.tap_config(providers=["google"], google_auth="refresh_token", **QUARTER)
+    }
     config["max_concurrency"] = 1
     clean = run_tap(config)
     paged_sandbox.set_faults(expire_page_tokens_every=8)

@@ -47,7 +47,7 @@ def test_an_occurrence_ending_exactly_at_the_window_start_is_dropped(
     clean_sandbox: Sandbox,
 ) -> None:
     config = clean_sandbox.tap_config(
-        start_date=ENDS_AT_WINDOW_START, end_date="2026-03-17T00:00:00Z"
+        providers=["google"], start_date=ENDS_AT_WINDOW_START, end_date="2026-03-17T00:00:00Z"
     )
     # Google's timeMin bounds the end inclusively: the sandbox does return it...
     returned = sandbox_instances(
@@ -66,7 +66,7 @@ def test_an_occurrence_ending_exactly_at_the_window_start_is_dropped(
 
 def test_an_occurrence_one_second_inside_the_window_is_kept(clean_sandbox: Sandbox) -> None:
     config = clean_sandbox.tap_config(
-        start_date="2026-03-02T14:59:59Z", end_date="2026-03-09T13:00:00Z"
+        providers=["google"], start_date="2026-03-02T14:59:59Z", end_date="2026-03-09T13:00:00Z"
     )
     run = run_tap(config)
     weekly = [

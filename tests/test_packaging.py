@@ -67,7 +67,7 @@ def test_installed_discover_lists_the_streams_with_schemas(installed: Path) -> N
     streams = {s["tap_stream_id"]: s for s in catalog["streams"]}
     assert set(streams) == {
         f"{provider}_{kind}"
-        for provider in ("google", "feishu")
+        for provider in ("google", "microsoft", "feishu")
         for kind in ("calendars", "series", "instances")
     }
     assert streams["google_instances"]["key_properties"] == ["instance_key"]

@@ -26,6 +26,13 @@ CONFIG: dict[str, Any] = {
         "api_url": "http://127.0.0.1:9/google/calendar/v3",
         "token_url": "http://127.0.0.1:9/google/token",
     },
+    "microsoft": {
+        "tenant_id": "placeholder-tenant",
+        "client_id": "placeholder-id",
+        "client_secret": "placeholder-secret",
+        "api_url": "http://127.0.0.1:9/microsoft/v1.0",
+        "token_url": "http://127.0.0.1:9/token",
+    },
     "feishu": {
         "app_id": "placeholder-id",
         "app_secret": "placeholder-secret",
@@ -42,7 +49,7 @@ def _point_at_sandbox() -> Iterator[None]:
             start_date=CONFIG["start_date"],
             end_date=CONFIG["end_date"],
         )
-        for provider in ("google", "feishu"):
+        for provider in ("google", "microsoft", "feishu"):
             CONFIG[provider].clear()
             CONFIG[provider].update(live[provider])
         yield

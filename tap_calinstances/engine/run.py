@@ -264,7 +264,11 @@ class ProviderRun:
         self, read: SeriesRead, window: Window, returned: set[datetime]
     ) -> list[dict[str, Any]]:
         """Cancellations of what the rule schedules but the provider no longer returns
-        (Graph drops deleted occurrences without a trace)."""
+        (Graph drops deleted occurrences without a trace).
+
+        Only when the expansion agrees with the provider: if an occurrence it did return
+        is one the rule does not schedule (a zone the provider did not name, a rule read
+        differently), nothing is synthesized: never a wrong cancellation."""
         if not read.rule or read.first_start is None or not read.spans:
             return []
         scope = window if read.keep_from is None else Window(read.keep_from, window.end)
@@ -272,6 +276,19 @@ class ProviderRun:
             read.rule, read.first_start, read.facts.duration, scope
         )
         if expected is None:
+            return []
+        duration = read.facts.duration
+        in_scope = {o for o in returned if scope.overlaps(o, o + duration)}
+        if read.keep_from is not None:
+            in_scope = {o for o in in_scope if o >= read.keep_from}
+        if not in_scope <= set(expected):
+            log.warning(
+                "%s: series %s of calendar %s returned occurrences its rule does not "
+                "schedule; its deleted occurrences cannot be detected",
+                self.provider.name,
+                read.facts.series_id,
+                read.facts.calendar_id,
+            )
             return []
         return [
             normalize.cancellation_record(read.facts, original)

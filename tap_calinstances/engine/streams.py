@@ -43,10 +43,6 @@ class RunHolder:
         if self._run is None:
             streams = self.tap.streams
             root = streams[self.stream_name("calendars")]
-            for stream in streams.values():
-                # The SDK adds each stream's (empty) bookmark when that stream ends, and
-                # each addition would be one more STATE message: add them all up front.
-                _ = stream.stream_state
             self._run = ProviderRun(
                 self.provider,
                 self.provider.settings(config[self.provider.name]),
@@ -100,6 +96,10 @@ class EngineStream(Stream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        for stream in self._tap.streams.values():
+            # The SDK adds each stream's (empty) bookmark when that stream ends, and each
+            # addition would be one more STATE message: the first stream adds them all.
+            _ = stream.stream_state
         run = self._holder.get()
         if run is None:  # discovery, or a run of other providers only
             self.logger.info(

@@ -190,5 +190,6 @@ def registry() -> dict[str, Provider]:
     """Every provider the tap knows, by config key (imported here, not at module import)."""
     from tap_calinstances.providers.feishu import FEISHU
     from tap_calinstances.providers.google import GOOGLE
+    from tap_calinstances.providers.microsoft import MICROSOFT
 
-    return {provider.name: provider for provider in (GOOGLE, FEISHU)}
+    return {provider.name: provider for provider in (GOOGLE, MICROSOFT, FEISHU)}

@@ -46,6 +46,7 @@ def calendars(http: Http, settings: MicrosoftSettings) -> list[CalendarTarget]:
         for user in users(http, settings)
     ]
     targets: list[CalendarTarget] = []
+    seen: set[str] = set()
     for call, listing in zip(calls, http.gather(calls), strict=True):
         for item in listing.items if listing else []:
             try:
@@ -55,6 +56,9 @@ def calendars(http: Http, settings: MicrosoftSettings) -> list[CalendarTarget]:
             wanted = settings.calendar_ids
             if wanted is not None and record["calendar_id"] not in wanted:
                 continue
+            if record["calendar_id"] in seen:  # one calendar shown in two mailboxes
+                continue
+            seen.add(record["calendar_id"])
             targets.append(
                 CalendarTarget(
                     record["calendar_id"], call.principal, "UTC", record["owner_id"], record

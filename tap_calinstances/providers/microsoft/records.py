@@ -89,9 +89,11 @@ def calendar_record(user: str, item: Mapping[str, Any]) -> dict[str, Any]:
 
 def series_zone(master: Mapping[str, Any]) -> str:
     """The zone the rule runs in: the range's recurrenceTimeZone (some masters name it only
-    there), else the master's originalStartTimeZone, else UTC."""
+    there), else the master's originalStartTimeZone, else its originalEndTimeZone (real
+    data has a custom start zone beside a Windows end zone), else UTC."""
     span = (master.get("recurrence") or {}).get("range") or {}
-    fallback = zone_name(master.get("originalStartTimeZone"), timeutil.UTC_NAME)
+    fallback = zone_name(master.get("originalEndTimeZone"), timeutil.UTC_NAME)
+    fallback = zone_name(master.get("originalStartTimeZone"), fallback)
     return zone_name(span.get("recurrenceTimeZone"), fallback)
 
 

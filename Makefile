@@ -26,9 +26,13 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_bench $(BENCH_ARGS)
 
-# The differential test of incremental runs at soak length: 500 rounds of random changes.
+# The differential test of incremental runs at soak length: 500 rounds of random changes
+# for each provider.
 soak: $(STAMP)
-	$(BIN)/python -m tests.differential --rounds 500 --seed $${SEED:-1}
+	for provider in google microsoft feishu; do \
+		$(BIN)/python -m tests.differential --rounds 500 --seed $${SEED:-1} --provider $$provider \
+			|| exit 1; \
+	done
 
 # Regenerate the README's settings table from the config schema.
 readme: $(STAMP)

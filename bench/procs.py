@@ -123,7 +123,9 @@ class SandboxProcess(Server):
                 return False
             return True
 
-        self.config = json.loads(_read_until(stdout, complete, process, "the sandbox"))
+        config = json.loads(_read_until(stdout, complete, process, "the sandbox"))
+        # The benchmarks measure the engine on Google's emulation: only Google's block.
+        self.config = {k: v for k, v in config.items() if k not in ("microsoft", "feishu")}
         api = self.config["google"]["api_url"]
         self.base = api[: api.index("/", len("http://"))]
 

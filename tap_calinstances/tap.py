@@ -10,7 +10,6 @@ from typing import Any
 
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
@@ -18,6 +17,7 @@ from tap_calinstances import redaction
 from tap_calinstances import settings as common
 from tap_calinstances.engine.streams import provider_streams
 from tap_calinstances.providers import registry
+from tap_calinstances.writer import SingerWriter
 
 PROVIDERS = registry()
 
@@ -74,8 +74,8 @@ class TapCalInstances(Tap):
     Feishu/Lark, in one normalized shape."""
 
     name = "tap-calinstances"
-    # A million records leave through here: msgspec writes them several times faster.
-    message_writer_class = MsgSpecWriter
+    # A million records leave through here: see writer.py.
+    message_writer_class = SingerWriter
 
     config_jsonschema = copy.deepcopy(SETTINGS)
 

@@ -67,7 +67,8 @@ def format_instant(value: datetime) -> str:
     """UTC with a ``Z`` suffix, to the second: ``2026-03-05T14:00:00Z``."""
     if value.tzinfo is None:
         raise TimeValueError("refusing to format a naive date-time as UTC")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat is several times faster than strftime, and this runs for every field.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def format_rfc3339(value: datetime) -> str:
@@ -77,7 +78,7 @@ def format_rfc3339(value: datetime) -> str:
 
 def format_local(value: datetime, zone_name: str) -> str:
     """Wall-clock time in ``zone_name`` as ``YYYY-MM-DDTHH:MM:SS``."""
-    return value.astimezone(zone(zone_name)).strftime("%Y-%m-%dT%H:%M:%S")
+    return value.astimezone(zone(zone_name)).replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def local_date(value: datetime, zone_name: str) -> date:

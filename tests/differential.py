@@ -43,6 +43,7 @@ def iso(moment: datetime) -> str:
 class Scenario:
     sandbox: Sandbox
     rng: random.Random
+    provider: str = "google"
     end: datetime = FIRST_END
     state: dict[str, Any] = field(default_factory=dict)
     latest: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -51,17 +52,24 @@ class Scenario:
 
     def config(self) -> dict[str, Any]:
         return self.sandbox.tap_config(
-            providers=["google"],
+            providers=[self.provider],
             google_auth="service_account",
             start_date=iso(START),
             end_date=iso(self.end),
         )
 
-    # -- changes -----------------------------------------------------------------------
+    def all_series(self) -> list[dict[str, Any]]:
+        """The sandbox's series this provider shows (Feishu has a world of its own)."""
+        if self.provider == "feishu":
+            return self.sandbox.series(provider="feishu")
+        found = self.sandbox.series()
+        if self.provider == "microsoft":  # Graph's mailboxes and the generated users'
+            found = [s for s in found if s["calendar_id"].startswith(("graph:", "user"))]
+        return found
 
     def live_series(self, *, recurring: bool = True) -> list[dict[str, Any]]:
         return [
-            s for s in self.sandbox.series()
+            s for s in self.all_series()
             if not s["deleted"] and s["recurring"] == recurring
         ]  # fmt: skip
 
@@ -131,7 +139,7 @@ class Scenario:
                     series_id=series["series_id"])  # fmt: skip
 
     def add(self) -> None:
-        calendar = self.rng.choice(sorted({s["calendar_id"] for s in self.sandbox.series()}))
+        calendar = self.rng.choice(sorted({s["calendar_id"] for s in self.all_series()}))
         zone = self.rng.choice(ZONES)
         day = START + timedelta(days=self.rng.randint(-30, (self.end - START).days))
         rule = self.rng.choice(("RRULE:FREQ=DAILY", "RRULE:FREQ=WEEKLY", "RRULE:FREQ=MONTHLY"))
@@ -144,7 +152,7 @@ class Scenario:
         self.change("expire_sync_tokens")
 
     def toggle_readable(self) -> None:
-        calendars = sorted({s["calendar_id"] for s in self.sandbox.series()})
+        calendars = sorted({s["calendar_id"] for s in self.all_series()})
         calendar = self.rng.choice(calendars)
         self.forbidden ^= {calendar}
         self.sandbox.set_faults(forbidden_calendars=tuple(sorted(self.forbidden)))
@@ -171,7 +179,7 @@ class Scenario:
 
     def incremental(self) -> TapRun:
         run = run_tap(self.config(), state=self.state)
-        for record in run.records("google_instances"):
+        for record in run.records(f"{self.provider}_instances"):
             self.latest[record["instance_key"]] = record
         self.state = run.last_state
         return run
@@ -179,7 +187,8 @@ class Scenario:
     def differences(self) -> list[str]:
         full = run_tap(self.config())
         expected = {
-            k: r for k, r in full.by_key().items() if r["status"] != "cancelled"
+            k: r for k, r in full.by_key(f"{self.provider}_instances").items()
+            if r["status"] != "cancelled"
         }  # fmt: skip
         found = {k: r for k, r in self.latest.items() if r["status"] != "cancelled"}
         problems = []
@@ -198,11 +207,11 @@ def _brief(record: dict[str, Any]) -> str:
     return f"{record['calendar_id']} {record['series_id']} {record['original_start_at']}"
 
 
-def differential(rounds: int, seed: int) -> tuple[int, list[str]]:
+def differential(rounds: int, seed: int, provider: str = "google") -> tuple[int, list[str]]:
     """Rounds run and the first differences found (empty: converged every round)."""
     rng = random.Random(seed)
     with Sandbox(seed=7, principals=2, series_per_calendar=3) as sandbox:
-        scenario = Scenario(sandbox, rng)
+        scenario = Scenario(sandbox, rng, provider)
         scenario.incremental()
         for number in range(1, rounds + 1):
             scenario.random_changes()
@@ -217,9 +226,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--provider", default="google", choices=("google", "microsoft", "feishu"))
     args = parser.parse_args()
-    done, problems = differential(args.rounds, args.seed)
-    print("\n".join(problems) or f"{done} rounds, 0 differences (seed {args.seed})")
+    done, problems = differential(args.rounds, args.seed, args.provider)
+    print(
+        "\n".join(problems) or f"{args.provider}: {done} rounds, 0 differences (seed {args.seed})"
+    )
     return 1 if problems else 0
 
 

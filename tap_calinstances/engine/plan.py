@@ -137,7 +137,9 @@ def plan(
     for series_id, master in changes.live.items():
         seen.add(series_id)
         memory = known.get(series_id)
-        stamp = stamp_of(master.stamp)
+        # Only a provider whose stamps tell changes apart needs them remembered (Google's
+        # sync token does that job): 5 bytes of STATE per series saved.
+        stamp = stamp_of(master.stamp) if stamps_cover_occurrences else b""
         if (
             trust_stamps
             and memory is not None

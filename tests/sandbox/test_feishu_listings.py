@@ -43,7 +43,10 @@ def test_config_block_names_the_app_and_the_open_apis_root(sb: Sandbox) -> None:
 
 def test_the_same_tenant_token_comes_back_at_the_top_level(sb: Sandbox) -> None:
     first, second = token_answer(sb).json(), token_answer(sb).json()
-    assert (first["code"], first["msg"], first["expire"]) == (0, "ok", 7200)
+    assert (first["code"], first["msg"]) == (0, "ok")
+    # The seconds left: 7200 for a new token, a little less when the module's earlier
+    # tests already had it issued.
+    assert 7000 < first["expire"] <= 7200
     assert first["tenant_access_token"].startswith("t-")
     assert second["tenant_access_token"] == first["tenant_access_token"]
     assert "data" not in first

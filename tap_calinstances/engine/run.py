@@ -298,10 +298,15 @@ class ProviderRun:
                 read.facts.calendar_id,
             )
             return []
+        # A slice read does not see an occurrence of the slice moved before it: earlier
+        # runs emitted it (remembered) and it still takes place.
+        earlier = read.remembered.starts if read.keep_from and read.remembered else frozenset()
         return [
             normalize.cancellation_record(read.facts, original)
             for original in expected
-            if original not in returned and (read.keep_from is None or original >= read.keep_from)
+            if original not in returned
+            and original not in earlier
+            and (read.keep_from is None or original >= read.keep_from)
         ]
 
     def _written(

@@ -81,32 +81,55 @@ def run_pipeline(config: Mapping[str, Any]) -> None:
     )
 
 
+PROVIDERS = ("google", "microsoft", "feishu")
+
+
 def summary(path: Path, today: datetime) -> str:
     import duckdb  # the loader's own duckdb version, pinned in pyproject
 
     con = duckdb.connect(str(path), read_only=True)
+    tables = {row[0] for row in con.execute(
+        "select table_name from information_schema.tables where table_schema = ?", [SCHEMA]
+    ).fetchall()}  # fmt: skip
+    present = [p for p in PROVIDERS if f"{p}_instances" in tables]
+    # One normalized shape: the three providers' occurrences stack into one relation.
+    every = " union all ".join(
+        f"select provider, calendar_id, status, is_all_day, start_at, end_at "
+        f"from {SCHEMA}.{p}_instances"
+        for p in present
+    )
+    names: dict[str, str] = {}
+    for p in present:  # Graph's calendar ids are opaque: people know calendars by name
+        names.update(
+            con.execute(f"select calendar_id, name from {SCHEMA}.{p}_calendars").fetchall()
+        )
     lines = ["", "What landed in " + str(path.relative_to(ROOT)), ""]
-    lines.append("Occurrences per calendar and status")
+    lines.append("Occurrences per provider, calendar and status")
     rows = con.execute(
-        f"""select calendar_id, status, count(*) from {SCHEMA}.google_instances
-            group by 1, 2 order by 1, 2"""
+        f"select provider, calendar_id, status, count(*) from ({every}) group by 1, 2, 3 "
+        "order by 1, 2, 3"
     ).fetchall()
-    lines += [f"  {cal:<45} {status:<10} {n:>5}" for cal, status, n in rows]
+    lines += [
+        f"  {p:<10} {(names.get(cal) or cal)[:44]:<44} {status:<10} {n:>5}"
+        for p, cal, status, n in rows
+    ]
     lines += ["", "Hours of recurring meetings per week (timed, not cancelled), next 4 weeks"]
+    lines.append("  " + " " * 18 + "".join(f"{p:>11}" for p in present))
     monday = (today - timedelta(days=today.weekday())).date()
     for week in range(4):
         start = monday + timedelta(weeks=week)
-        hours = con.execute(
-            f"""select coalesce(sum(epoch(end_at) - epoch(start_at)), 0) / 3600.0
-                from {SCHEMA}.google_instances
+        hours = dict(con.execute(
+            f"""select provider, sum(epoch(end_at) - epoch(start_at)) / 3600.0 from ({every})
                 where not is_all_day and status <> 'cancelled'
-                  and start_at >= ? and start_at < ?""",
+                  and start_at >= ? and start_at < ? group by 1""",
             [start, start + timedelta(weeks=1)],
-        ).fetchone()
-        lines.append(f"  week of {start}: {hours[0] if hours else 0:5.2f} h")
+        ).fetchall())  # fmt: skip
+        cells = "".join(f"{hours.get(p) or 0:9.2f} h" for p in present)
+        lines.append(f"  week of {start}:{cells}")
     counts = {
-        table: con.execute(f"select count(*) from {SCHEMA}.{table}").fetchone()
-        for table in ("google_calendars", "google_series", "google_instances")
+        f"{p}_{kind}": con.execute(f"select count(*) from {SCHEMA}.{p}_{kind}").fetchone()
+        for p in present
+        for kind in ("calendars", "series", "instances")
     }
     lines += ["", "Rows: " + ", ".join(f"{t} {c[0] if c else 0}" for t, c in counts.items())]
     return "\n".join(lines)

@@ -336,7 +336,10 @@ class ProviderRun:
             facts.is_all_day,
             facts.duration,
             starts,
-            read.exceptions,
+            # Cancelled originals count as exceptions too: where a provider drops deleted
+            # occurrences, one "missing" may have been moved past the window (or the rule's
+            # end), and the series must be read again when the window grows.
+            read.exceptions | outcome.cancelled,
             read.ends_before,
         )
 

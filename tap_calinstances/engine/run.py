@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from tap_calinstances import normalize, recurrence
+from tap_calinstances import normalize
 from tap_calinstances.engine import state
 from tap_calinstances.engine.http import Http
 from tap_calinstances.engine.memory import CalendarMemory, SeriesMemory
@@ -33,6 +33,7 @@ from tap_calinstances.engine.plan import (
     plan,
 )
 from tap_calinstances.engine.scheduler import Scheduler
+from tap_calinstances.engine.tombstones import series_tombstone, vanished
 from tap_calinstances.providers import CalendarTarget, Provider
 from tap_calinstances.windows import Window, split
 
@@ -164,7 +165,7 @@ class ProviderRun:
         for each in self.plans():
             yield from each.series_records
             for memory in each.gone:
-                yield _series_tombstone(self.provider.name, each.target.calendar_id, memory)
+                yield series_tombstone(self.provider.name, each.target.calendar_id, memory)
             self._written_out(each.target.calendar_id, "series")
         self.finish()
 
@@ -259,7 +260,7 @@ class ProviderRun:
                 (cancelled if record["status"] == "cancelled" else emitted).add(original)
                 records.append(record)
         if not self.provider.reports_deletions:
-            synthesized = self._vanished_occurrences(read, each.window, emitted | cancelled)
+            synthesized = vanished(self.provider.name, read, each.window, emitted | cancelled)
             records += synthesized
             cancelled |= {datetime.fromisoformat(r["original_start_at"]) for r in synthesized}
         with self._lock:
@@ -270,47 +271,6 @@ class ProviderRun:
         """Spans cut to the provider's longest request span (Feishu: two years)."""
         limit = self.provider.max_span
         return [piece for span in spans for piece in (split(span, limit) if limit else [span])]
-
-    def _vanished_occurrences(
-        self, read: SeriesRead, window: Window, returned: set[datetime]
-    ) -> list[dict[str, Any]]:
-        """Cancellations of what the rule schedules but the provider no longer returns
-        (Graph drops deleted occurrences without a trace).
-
-        Only when the expansion agrees with the provider: if an occurrence it did return
-        is one the rule does not schedule (a zone the provider did not name, a rule read
-        differently), nothing is synthesized: never a wrong cancellation."""
-        if not read.rule or read.first_start is None or not read.spans:
-            return []
-        scope = window if read.keep_from is None else Window(read.keep_from, window.end)
-        expected = recurrence.scheduled_starts(
-            read.rule, read.first_start, read.facts.duration, scope
-        )
-        if expected is None:
-            return []
-        duration = read.facts.duration
-        in_scope = {o for o in returned if scope.overlaps(o, o + duration)}
-        if read.keep_from is not None:
-            in_scope = {o for o in in_scope if o >= read.keep_from}
-        if not in_scope <= set(expected):
-            log.warning(
-                "%s: series %s of calendar %s returned occurrences its rule does not "
-                "schedule; its deleted occurrences cannot be detected",
-                self.provider.name,
-                read.facts.series_id,
-                read.facts.calendar_id,
-            )
-            return []
-        # A slice read does not see an occurrence of the slice moved before it: earlier
-        # runs emitted it (remembered) and it still takes place.
-        earlier = read.remembered.starts if read.keep_from and read.remembered else frozenset()
-        return [
-            normalize.cancellation_record(read.facts, original)
-            for original in expected
-            if original not in returned
-            and original not in earlier
-            and (read.keep_from is None or original >= read.keep_from)
-        ]
 
     def _written(
         self, outcome: _Outcome, series: dict[str, SeriesMemory]
@@ -389,20 +349,3 @@ def _encoded(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _series_tombstone(provider: str, calendar_id: str, memory: SeriesMemory) -> dict[str, Any]:
-    """A series that is gone: the warehouse learns it, although the provider says no more."""
-    return {
-        "provider": provider,
-        "calendar_id": calendar_id,
-        "series_id": memory.series_id,
-        "summary": None,
-        "timezone": memory.timezone,
-        "first_start_at": None,
-        "recurrence": None,
-        "rrule": None,
-        "status": "cancelled",
-        "updated_at": None,
-        "raw": None,
-    }

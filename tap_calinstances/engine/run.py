@@ -47,12 +47,6 @@ _ENCODE = msgspec.json.Encoder().encode
 
 
 @dataclass(frozen=True)
-class Selection:
-    series: bool
-    instances: bool
-
-
-@dataclass(frozen=True)
 class _Outcome:
     read: SeriesRead
     records: list[dict[str, Any]]
@@ -71,7 +65,7 @@ class ProviderRun:
         workers: int,
         stream_state: dict[str, Any],
         write_state: Callable[[], None],
-        selection: Selection,
+        series_selected: bool,
         full_refresh: bool,
     ) -> None:
         self.provider = provider
@@ -81,14 +75,13 @@ class ProviderRun:
         self.http = Http(provider, settings, self.scheduler)
         self._stream_state = stream_state
         self._write_state = write_state
-        self._selection = selection
         self._full_refresh = full_refresh
         self._earlier = state.read(stream_state, provider.cursor_name)
         self._calendars: list[CalendarTarget] | None = None
         self._plans: list[Plan] | None = None
         # What each calendar still needs written before it may be claimed in STATE: the SDK
         # syncs streams in name order, so occurrences may well be written before series.
-        self._needs = {"series", "instances"} if selection.series else {"instances"}
+        self._needs = {"series", "instances"} if series_selected else {"instances"}
         self._done: dict[str, set[str]] = {}
         self._entries: dict[str, dict[str, Any] | None] = {}
         self._claims: state.Claims | None = None

@@ -223,8 +223,3 @@ class Scheduler:
                     state.running -= 1
                     self._offer(task.principal, state)
                     self._cond.notify_all()
-
-
-def gather(futures: list[Future[Any]]) -> list[Any]:
-    """Results in order; the first failure is raised (the others keep their own)."""
-    return [future.result() for future in futures]

@@ -18,7 +18,7 @@ from typing_extensions import override
 
 from tap_calinstances import record_schemas
 from tap_calinstances import settings as common
-from tap_calinstances.engine.run import ProviderRun, Selection
+from tap_calinstances.engine.run import ProviderRun
 from tap_calinstances.providers import Provider
 
 KINDS = ("calendars", "series", "instances")
@@ -50,10 +50,7 @@ class RunHolder:
                 workers=common.max_concurrency(config),
                 stream_state=root.stream_state,
                 write_state=lambda: self.tap.state_writer.write_state(self.tap.state),
-                selection=Selection(
-                    series=streams[self.stream_name("series")].selected,
-                    instances=streams[self.stream_name("instances")].selected,
-                ),
+                series_selected=streams[self.stream_name("series")].selected,
                 full_refresh=bool(config.get("full_refresh")),
             )
         return self._run

@@ -21,6 +21,7 @@ from tap_calinstances.sandbox.control import CONTROL_PREFIX, Control, json_answe
 from tap_calinstances.sandbox.faults import (
     BUDGET_PREFIX,
     PAGE_TOKEN_EXPIRED,
+    REDIRECT_HOST,
     TOKEN_EXPIRED,
     Faults,
 )
@@ -61,6 +62,7 @@ class SandboxApp:
         self._limits = limits or Limits()
         self._number = 0
         self._paged_number = 0  # requests carrying a page token, for page-token expiry
+        self._token_number = 0  # token requests, for the token_fault switches
         # (arrival number, record): kept in arrival order although concurrent requests
         # finish, and get recorded, in any order.
         self._arrivals = itertools.count()
@@ -91,6 +93,7 @@ class SandboxApp:
             self._faults = faults
             self._number = 0
             self._paged_number = 0
+            self._token_number = 0
             return self._faults
 
     def update_limits(self, change: Callable[[Limits], Limits]) -> Limits:
@@ -231,7 +234,18 @@ class SandboxApp:
             self._sleep(faults.latency_ms / 1000)
 
     def _token(self, provider: ProviderApp, request: Request) -> Response:
-        self._delay(self._faults)
+        with self._lock:
+            faults = self._faults
+            self._token_number += 1
+            fault = faults.decide_token(self._token_number)
+        self._delay(faults)
+        if fault is not None:
+            # Before the credentials are looked at, as a gateway in front would answer.
+            response = self._interrupt(provider, request, fault, faults, self._token_requests)
+            if response is None:
+                response = provider.token_fault(fault, faults)
+            self._record(self._token_requests, provider, request, response.status_code, None, fault)
+            return response
         result = provider.token(request, self.base_url or request.host_url.rstrip("/"))
         self._record(
             self._token_requests,
@@ -242,6 +256,34 @@ class SandboxApp:
             None,
         )
         return result.response
+
+    def _interrupt(
+        self,
+        provider: ProviderApp,
+        request: Request,
+        fault: str,
+        faults: Faults,
+        log: list[tuple[int, RequestRecord]],
+        principal: str | None = None,
+    ) -> Response | None:
+        """The faults that are the same whatever the provider: a reset, a stall, a redirect.
+        None for the others, which each provider renders in its own wire shape."""
+        if fault in ("drop", "stall"):
+            self._record(log, provider, request, 0, principal, fault)
+            if fault == "stall":
+                self._sleep(faults.stall_ms / 1000)  # no byte of answer meanwhile
+            reset_connection(request.environ)
+            # werkzeug treats ConnectionError as "client went away" and stays quiet.
+            raise ConnectionResetError(f"sandbox {fault} on purpose")
+        if fault == "redirect":
+            location = REDIRECT_HOST + (request.environ.get("RAW_URI") or request.full_path)
+            return Response(
+                f'<a href="{location}">Temporary Redirect</a>',
+                status=307,
+                headers={"Location": location},
+                content_type="text/html; charset=utf-8",
+            )
+        return None
 
     def _api(self, provider: ProviderApp, request: Request) -> Response:
         with self._lock:
@@ -299,13 +341,10 @@ class SandboxApp:
     ) -> Response:
         # Injected faults happen in front of authentication, as a gateway's 429 or 503
         # would; the log still says whose request it was.
-        if fault == "drop":
-            self._record(self._requests, provider, request, 0, claimed, fault)
-            reset_connection(request.environ)
-            # werkzeug treats ConnectionError as "client went away" and stays quiet.
-            raise ConnectionResetError("sandbox dropped the connection on purpose")
         if fault is not None:
-            response = provider.fault(fault, call.faults)
+            response = self._interrupt(
+                provider, request, fault, call.faults, self._requests, claimed
+            ) or provider.fault(fault, call.faults)
             self._record(self._requests, provider, request, response.status_code, claimed, fault)
             return response
         check = self.tokens.check(provider.name, token, call.faults.token_ttl_requests)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from tap_calinstances.sandbox import feishu, google
-from tap_calinstances.sandbox.faults import Faults
+from tap_calinstances.sandbox.faults import TOKEN_FAULTS, Faults
 from tap_calinstances.sandbox.microsoft import API_ROOT as GRAPH_ROOT
 from tap_calinstances.sandbox.microsoft import PATHS as GRAPH_PATHS
 from tap_calinstances.sandbox.net import is_loopback
@@ -123,8 +123,20 @@ def _parser() -> argparse.ArgumentParser:
             "answer 410 to every Nth request carrying a page token "
             "(Google pageToken, Graph $skiptoken/$skip)",
         ),
+        ("stall-every", "accept and answer nothing for --stall-ms, then reset"),
+        ("redirect-every", "answer 307 to another host"),
+        ("token-fault-every", "token requests 1, 1+N, 1+2N... get --token-fault"),
     ):
         faults.add_argument(f"--{name}", type=int, default=0, metavar="N", help=help_text)
+    faults.add_argument(
+        "--stall-ms", type=int, default=10_000, metavar="MS", help="how long a stall lasts"
+    )
+    faults.add_argument(
+        "--token-fault",
+        default="",
+        choices=["", *TOKEN_FAULTS],
+        help="what the token endpoints answer to the requests --token-fault-every picks",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     return parser
 
@@ -159,6 +171,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             token_ttl_requests=args.token_ttl_requests,
             malformed_every=args.malformed_every,
             expire_page_tokens_every=args.expire_page_tokens_every,
+            stall_every=args.stall_every,
+            stall_ms=args.stall_ms,
+            redirect_every=args.redirect_every,
+            token_fault=args.token_fault,
+            token_fault_every=args.token_fault_every,
         )
         sandbox = Sandbox(
             seed=args.seed,

@@ -4,6 +4,9 @@ Faults are counted over API requests only (token requests and control requests d
 count), numbered from 1 in arrival order since the switches were last set. A switch set
 to N faults request k when k % N == 0, so a run is reproducible and a retry, being the
 next number, passes.
+
+Token requests have their own count and switches (`token_fault`, `token_fault_every`): they
+fault requests 1, 1+N, 1+2N, ..., so that a client's very first token request is among them.
 """
 
 from __future__ import annotations
@@ -14,7 +17,12 @@ from typing import Any
 
 # Faults decided by the request number alone, in priority order: when one number is a
 # multiple of several switches, the first one in this tuple wins.
-NUMBERED_FAULTS = ("drop", "server_error", "rate_limit", "malformed")
+NUMBERED_FAULTS = ("drop", "server_error", "rate_limit", "malformed", "stall", "redirect")
+# Faults the token endpoints can answer with (each in its provider's wire shape).
+TOKEN_FAULTS = NUMBERED_FAULTS
+# Where the redirect fault sends clients: a host that never resolves (RFC 2606), so that a
+# client following it fails loudly instead of sending its credentials somewhere.
+REDIRECT_HOST = "https://redirected.sandbox.invalid"
 
 # Names recorded in RequestRecord.fault for faults decided elsewhere.
 TOKEN_EXPIRED = "token_expired"  # noqa: S105 (a fault name, not a secret)
@@ -28,6 +36,8 @@ _EVERY_FIELD = {
     "server_error": "server_error_every",
     "rate_limit": "rate_limit_every",
     "malformed": "malformed_every",
+    "stall": "stall_every",
+    "redirect": "redirect_every",
 }
 
 
@@ -58,12 +68,23 @@ class Faults:
     # Business errors on HTTP 200 with the error in the body, as Feishu's gateway answers
     # many of them; providers that never do this ignore it.
     errors_on_http_200: bool = False
+    # A stalled request is accepted and held without a byte of answer for stall_ms, then
+    # its connection is reset: a client without a read timeout hangs that long.
+    stall_every: int = 0
+    stall_ms: int = 10_000
+    # A 307 to another host (REDIRECT_HOST): a client must not follow it with its token.
+    redirect_every: int = 0
+    # Token requests 1, 1+N, 1+2N, ... get `token_fault` (one of TOKEN_FAULTS).
+    token_fault: str = ""
+    token_fault_every: int = 0
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
             value = getattr(self, item.name)
             if item.type == "int" and (not isinstance(value, int) or value < 0):
                 raise ValueError(f"fault setting {item.name} must be an integer >= 0")
+        if self.token_fault not in ("", *TOKEN_FAULTS):
+            raise ValueError(f"token_fault must be one of {', '.join(TOKEN_FAULTS)}")
         if isinstance(self.forbidden_calendars, str):
             raise ValueError("forbidden_calendars must be a list of calendar ids")
         object.__setattr__(self, "forbidden_calendars", tuple(self.forbidden_calendars))
@@ -74,6 +95,13 @@ class Faults:
             every = getattr(self, _EVERY_FIELD[name])
             if every and number % every == 0:
                 return name
+        return None
+
+    def decide_token(self, number: int) -> str | None:
+        """The fault that token request `number` (counted from 1) gets, or None."""
+        every = self.token_fault_every
+        if self.token_fault and every and (number - 1) % every == 0:
+            return self.token_fault
         return None
 
     def expires_page_token(self, paged_number: int) -> bool:

@@ -96,6 +96,11 @@ class ProviderApp(Protocol):
         """The answer to an injected fault (faults.NUMBERED_FAULTS, PAGE_TOKEN_EXPIRED)."""
         ...
 
+    def token_fault(self, name: str, faults: Faults, /) -> Response:
+        """The token endpoint's answer to an injected fault: "rate_limit", "server_error"
+        or "malformed" (the core renders resets, stalls and redirects)."""
+        ...
+
     def over_budget(self, kind: str, retry_after_s: float, /) -> Response:
         """The provider's own answer when a principal exceeds its budget; `kind` is
         limits.RATE or limits.BURST (too many requests in a window) or limits.CONCURRENCY;

@@ -74,6 +74,15 @@ def to_wall(instant: datetime, zone: ZoneInfo) -> datetime:
     return instant.astimezone(zone).replace(tzinfo=None)
 
 
+def _padded_wall(instant: datetime, zone: ZoneInfo, pad: timedelta) -> datetime:
+    """The wall time of `instant` moved by `pad`, saturating at the ends of the calendar: a
+    window may reach 9999-12-31, and padding past it must not fail the request."""
+    try:
+        return to_wall(instant, zone) + pad
+    except OverflowError:
+        return datetime.max if instant.year > 1 else datetime.min
+
+
 def _until_wall(value: str, zone: ZoneInfo, all_day: bool) -> datetime:
     if len(value) == 8:  # a DATE: the whole day is included
         day = datetime.strptime(value, "%Y%m%d")
@@ -151,8 +160,8 @@ def iter_occurrences(
     # events near the edges are never cut; the exact test below decides.
     lo_wall = series.start
     if lo is not None:
-        lo_wall = max(series.start, to_wall(lo, zone) - series.duration - timedelta(days=1))
-    hi_wall = to_wall(hi, zone) + timedelta(days=1)
+        lo_wall = max(series.start, _padded_wall(lo, zone, -series.duration - timedelta(days=1)))
+    hi_wall = _padded_wall(hi, zone, timedelta(days=1))
     scheduled = itertools.takewhile(lambda wall: wall <= hi_wall, rule.xafter(lo_wall, inc=True))
     # An occurrence moved into the window from a start outside it must still be found.
     moved_in = sorted(
@@ -161,7 +170,10 @@ def iter_occurrences(
         if o.start is not None and not lo_wall <= o.original_start <= hi_wall
     )
     for original in heapq.merge(scheduled, moved_in):
-        occurrence = occurrence_at(series, original, zone)
+        try:
+            occurrence = occurrence_at(series, original, zone)
+        except OverflowError:  # ends after 9999-12-31: past any window there can be
+            return
         if lo is not None and (occurrence.end < lo or (occurrence.end == lo and not end_inclusive)):
             continue
         if occurrence.start < hi:

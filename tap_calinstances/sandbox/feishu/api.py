@@ -95,6 +95,9 @@ class FeishuCalendarApi:
     def fault(self, name: str, faults: Faults) -> Response:
         return errors.injected(name, faults)
 
+    def token_fault(self, name: str, _faults: Faults) -> Response:
+        return errors.token_fault(name)
+
     def over_budget(self, kind: str, retry_after_s: float) -> Response:
         return errors.over_budget(kind, retry_after_s)
 

@@ -169,6 +169,23 @@ def injected(name: str, faults: Faults) -> Response:
     raise ValueError(f"unknown fault {name!r}")
 
 
+def token_fault(name: str) -> Response:
+    """Trouble at the tenant token endpoint: the gateway's frequency limit (with the
+    seconds until its window frees up), Feishu's generic internal error 1500, a cut body."""
+    if name == "rate_limit":
+        return json_response(
+            {"code": GATEWAY_RATE_LIMITED, "msg": CODES[GATEWAY_RATE_LIMITED][1]},
+            429,
+            {"x-ogw-ratelimit-limit": "50", "x-ogw-ratelimit-reset": "1"},
+        )
+    if name == "server_error":
+        return json_response({"code": 1500, "msg": "internal error"}, 500)
+    if name == "malformed":
+        return Response('{"code":0,"msg":"ok","tenant_access_token":"t-g1044', status=200,
+                        content_type=JSON_TYPE)  # fmt: skip
+    raise ValueError(f"unknown token fault {name!r}")
+
+
 def over_budget(kind: str, retry_after_s: float) -> Response:
     """The app went over 1,000 a minute or 50 a second: the gateway's 99991400 with the
     seconds until its window frees up. Too many at once has no Feishu signal of its own;

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Request, Response
 from tap_calinstances.sandbox.faults import Faults
 from tap_calinstances.sandbox.google import errors
 from tap_calinstances.sandbox.google.endpoints import Endpoints
-from tap_calinstances.sandbox.google.oauth import GoogleOAuth, ServiceAccount
+from tap_calinstances.sandbox.google.oauth import GoogleOAuth, ServiceAccount, token_fault
 from tap_calinstances.sandbox.google.params import ApiError
 from tap_calinstances.sandbox.google.wire import error_response
 from tap_calinstances.sandbox.limits import BudgetSpec
@@ -113,6 +113,9 @@ class GoogleCalendarApi:
 
     def fault(self, name: str, faults: Faults) -> Response:
         return errors.injected(name, faults)
+
+    def token_fault(self, name: str, _faults: Faults) -> Response:
+        return token_fault(name)
 
     def over_budget(self, kind: str, _retry_after_s: float) -> Response:
         return errors.over_budget(kind)

@@ -107,6 +107,22 @@ def _oauth_error(status: int, error: str, description: str) -> TokenResult:
     )
 
 
+def token_fault(name: str) -> Response:
+    """Trouble at oauth2.googleapis.com, in its `{"error", "error_description"}` shape.
+    Google documents no throttling answer of its token endpoint: a 429 in that shape stands
+    in for one."""
+    if name == "rate_limit":
+        return _oauth_error(429, "rate_limit_exceeded", "Rate Limit Exceeded").response
+    if name == "server_error":
+        return _oauth_error(503, "internal_failure", "Backend Error").response
+    if name == "malformed":
+        # An answer cut off mid-way, as a dropped stream leaves it.
+        return Response(
+            '{\n  "access_token": "ya29.a0sandbox-', 200, content_type="application/json"
+        )
+    raise ValueError(f"unknown token fault {name!r}")
+
+
 def _same(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 

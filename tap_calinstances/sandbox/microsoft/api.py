@@ -23,7 +23,7 @@ from tap_calinstances.sandbox.microsoft import errors
 from tap_calinstances.sandbox.microsoft.dataset import AppRegistration
 from tap_calinstances.sandbox.microsoft.endpoints import Endpoints
 from tap_calinstances.sandbox.microsoft.ids import IdIndex
-from tap_calinstances.sandbox.microsoft.oauth import GraphOAuth
+from tap_calinstances.sandbox.microsoft.oauth import GraphOAuth, token_fault
 from tap_calinstances.sandbox.provider import ApiResult, Call, TokenResult
 from tap_calinstances.sandbox.tokens import TokenStore
 from tap_calinstances.sandbox.world import World
@@ -124,6 +124,9 @@ class MicrosoftGraphApi:
 
     def fault(self, name: str, faults: Faults) -> Response:
         return errors.injected(name, faults)
+
+    def token_fault(self, name: str, _faults: Faults) -> Response:
+        return token_fault(name)
 
     def over_budget(self, kind: str, _retry_after_s: float) -> Response:
         return errors.over_budget(kind)

@@ -37,6 +37,31 @@ def _aad_error(status: int, error: str, number: int, description: str) -> TokenR
     return TokenResult(response, None)
 
 
+def token_fault(name: str) -> Response:
+    """Trouble at login.microsoftonline.com: AAD's error shape, with Retry-After where it
+    asks clients to slow down (whole seconds, as the identity platform sends them)."""
+    if name == "rate_limit":
+        response = _aad_error(
+            429,
+            "temporarily_unavailable",
+            90055,
+            "TenantThrottlingError: There are too many incoming requests.",
+        ).response
+        response.headers["Retry-After"] = "1"
+        return response
+    if name == "server_error":
+        return _aad_error(
+            503,
+            "temporarily_unavailable",
+            90033,
+            "A transient error has occurred. Please try again.",
+        ).response
+    if name == "malformed":
+        return Response('{"token_type":"Bearer","expires_in":3599,"ac', 200,
+                        content_type="application/json")  # fmt: skip
+    raise ValueError(f"unknown token fault {name!r}")
+
+
 def _same(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 

@@ -1,15 +1,23 @@
-"""What every provider's OAuth authenticator shares: host pinning, early refresh, clear errors.
+"""What every provider's OAuth authenticator shares: host pinning, early refresh, one token
+request at a time, and a strict reading of the token endpoint's answer.
 
 Providers combine :class:`TokenPolicy` with the SDK authenticator that fits their grant
 (``OAuthAuthenticator``, ``OAuthJWTAuthenticator``); one instance lives per credential and
 principal for the whole run, so a token is fetched once and reused until it expires.
+
+A token request is one attempt: a transient failure (429, 5xx, a reset, a timeout) raises
+:class:`~tap_calinstances.errors.TokenTrouble`, which the request machinery retries like any
+other request, within the same budget; a refusal raises :class:`AuthError` with what to fix.
 """
 
 from __future__ import annotations
 
 import datetime
-import json
+import logging
+import math
+import re
 import threading
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,35 +25,66 @@ import requests
 from singer_sdk.authenticators import OAuthAuthenticator
 from typing_extensions import override
 
-from tap_calinstances.errors import AuthError
+from tap_calinstances import transport
+from tap_calinstances.errors import Action, AuthError, TokenTrouble, Verdict
+from tap_calinstances.settings import Deadlines
+from tap_calinstances.transport import origin
 
+log = logging.getLogger("tap-calinstances")
 # Refresh this long before the provider's expiry, so a token never dies mid-request.
 EXPIRY_MARGIN = datetime.timedelta(seconds=60)
-
-
-def origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+# A token said to live longer than this is not believed (and would overflow a timedelta).
+MAX_TOKEN_LIFETIME_SECONDS = 366 * 24 * 3600
+# OAuth 2.0 error codes (RFC 6749 5.2 and its registry) that mean "try again later".
+TRANSIENT_OAUTH_ERRORS = frozenset({"temporarily_unavailable", "server_error"})
+# Error codes are short identifiers; anything else in their place is not repeated.
+_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 class TokenPolicy(OAuthAuthenticator):
     """Mixin for the SDK's OAuth authenticators (put it first in the bases).
 
     One instance serves every worker thread that uses its credential: a lock makes sure a
-    token is fetched once, not once per thread that found it missing.
+    token is fetched once, not once per thread that found it missing; threads that waited
+    while a fetch failed share that failure instead of each trying again at once.
     """
 
     expiry_margin = EXPIRY_MARGIN
+    token_field = "access_token"  # noqa: S105 (a field name)
+    expiry_field = "expires_in"
+    # Per OAuth error code, what to fix when it is not the general advice.
+    advice_by_error: Mapping[str, str] = {}
 
     def __init__(
-        self, *args: Any, provider: str, api_url: str, principal: str, advice: str, **kwargs: Any
+        self,
+        *args: Any,
+        provider: str,
+        api_url: str,
+        principal: str,
+        advice: str,
+        url_setting: str,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.provider = provider
         self.principal = principal
         self.advice = advice
+        self.url_setting = url_setting  # the setting that decides the token URL
+        self.timeout = Deadlines().timeout  # the run sets its own
         self._api_origin = origin(api_url)
         self._lock = threading.Lock()
+        # Not the SDK's session: it retries inside urllib3 (10 times per stalled request)
+        # and follows redirects with the client secret in the body.
+        self._session = transport.new_session(self.auth_endpoint)
+        self._troubles = 0
+        self._trouble: TokenTrouble | None = None
+        self._refused: str | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """The token endpoint as messages name it: method, origin and path, no query."""
+        parts = urlsplit(self.auth_endpoint)
+        return f"POST {parts.scheme}://{parts.netloc}{parts.path}"
 
     @override
     def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -53,9 +92,26 @@ class TokenPolicy(OAuthAuthenticator):
         if origin(request.url or "") != self._api_origin:
             raise AuthError(
                 f"{self.provider}: refusing to send credentials to {origin(request.url or '')}; "
-                f"only {self._api_origin} (the configured api_url) receives them"
+                f"only {self._api_origin} (the configured api_url) receives them",
+                provider=self.provider,
             )
+        seen = self._troubles
         with self._lock:
+            if self._refused is not None:  # refused once: asking again cannot help
+                raise AuthError(self._refused, provider=self.provider, endpoint=self.endpoint)
+            if not self.is_token_valid():
+                if self._troubles != seen and self._trouble is not None:
+                    trouble = self._trouble  # failed while this thread waited: same answer
+                    raise TokenTrouble(str(trouble), trouble.wait_seconds)
+                try:
+                    self.update_access_token()
+                except TokenTrouble as exc:
+                    self._troubles += 1
+                    self._trouble = exc
+                    raise
+                except AuthError as exc:
+                    self._refused = str(exc)
+                    raise
             return super().authenticate_request(request)
 
     @override
@@ -64,8 +120,11 @@ class TokenPolicy(OAuthAuthenticator):
             return False
         if not self.expires_in:
             return True
+        lifetime = datetime.timedelta(seconds=self.expires_in)
+        # A token that lives less than twice the margin is still used for half its life.
+        margin = min(self.expiry_margin, lifetime / 2)
         age = datetime.datetime.now(datetime.UTC) - self.last_refreshed
-        return age + self.expiry_margin < datetime.timedelta(seconds=self.expires_in)
+        return age + margin < lifetime
 
     def invalidate(self) -> None:
         """Forget the token, so that the next request fetches a new one."""
@@ -73,24 +132,119 @@ class TokenPolicy(OAuthAuthenticator):
             self.access_token = None
             self.last_refreshed = None
 
+    # -- one token request ------------------------------------------------------------------
+
+    def token_request(self) -> dict[str, Any]:
+        """Keyword arguments of the token POST: OAuth 2.0's form-encoded body."""
+        return {"data": self.oauth_request_payload, "headers": self._oauth_headers}
+
+    def reason(self, body: Any) -> str | None:
+        """The error code of an OAuth error answer (``invalid_grant``), if it has one."""
+        error = body.get("error") if isinstance(body, Mapping) else None
+        return error if isinstance(error, str) and _CODE.fullmatch(error) else None
+
+    def refusal(self, status: int, body: Any, response: requests.Response) -> Verdict | None:
+        """The token endpoint's error table: None when the answer should hold a token."""
+        reason = self.reason(body)
+        if status < 300:
+            return None
+        if status in (408, 429) or status >= 500 or reason in TRANSIENT_OAUTH_ERRORS:
+            hint = transport.seconds(response.headers.get("Retry-After"))
+            return Verdict(Action.RETRY, reason or f"HTTP {status}", wait_seconds=hint)
+        return Verdict(
+            Action.FAIL,
+            reason or "no error code",
+            self.advice_by_error.get(reason or "", self.advice),
+        )
+
     @override
-    def handle_error(self, *, content: str, status_code: int | None) -> None:
+    def update_access_token(self) -> None:
+        if not transport.allowed(self.auth_endpoint):
+            raise AuthError(
+                f"{self.provider}: refusing to send credentials to {origin(self.auth_endpoint)}:"
+                f" {self.url_setting} must be an https:// URL",
+                provider=self.provider,
+            )
+        requested = datetime.datetime.now(datetime.UTC)
+        log.info("%s: fetching an access token for %s", self.provider, self.principal)
+        try:
+            response = self._session.post(
+                self.auth_endpoint,
+                timeout=self.timeout,
+                allow_redirects=False,  # the next hop would receive the credentials
+                **self.token_request(),
+            )
+        except transport.TRANSIENT as exc:
+            raise TokenTrouble(
+                f"{self.provider}: connection problem ({type(exc).__name__}) on the token "
+                f"endpoint ({self.endpoint})",
+                None,
+            ) from exc
+        status = response.status_code
+        try:
+            body: Any = transport.decode_json(response.content)
+        except ValueError:
+            body = None
+        if 300 <= status < 400:
+            raise AuthError(
+                f"{self.provider}: the token endpoint ({self.endpoint}) answered HTTP {status}, "
+                f"a redirect to {transport.redirect_target(response)}. The tap never follows "
+                f"redirects (the credentials would go along): set {self.url_setting} to the "
+                "URL that answers itself",
+                provider=self.provider,
+                endpoint=self.endpoint,
+            )
+        verdict = self.refusal(status, body, response)
+        if verdict is not None and verdict.action is Action.RETRY:
+            raise TokenTrouble(
+                f"{self.provider}: HTTP {status} {verdict.reason} from the token endpoint "
+                f"({self.endpoint})",
+                verdict.wait_seconds,
+            )
+        if verdict is not None:
+            raise AuthError(
+                f"{self.provider}: the token endpoint ({self.endpoint}) refused the "
+                f"credentials for {self.principal} (HTTP {status}, {verdict.reason}): "
+                f"{verdict.advice}",
+                provider=self.provider,
+                endpoint=self.endpoint,
+            )
+        self.access_token, self.expires_in = self._answer(status, body)
+        self.last_refreshed = requested
+
+    def _answer(self, status: int, body: Any) -> tuple[str, int | None]:
+        """The token and its lifetime in seconds, or an error naming what is wrong."""
+        problem = None
+        token = body.get(self.token_field) if isinstance(body, Mapping) else None
+        if not isinstance(body, Mapping):
+            problem = "the answer is not a JSON object"
+        elif not isinstance(token, str) or not token.strip():
+            problem = f"the answer has no {self.token_field}"
+        else:
+            try:
+                return token, _lifetime(body.get(self.expiry_field))
+            except ValueError:
+                problem = f"its {self.expiry_field} is not a number of seconds"
         raise AuthError(
-            f"{self.provider}: the token endpoint refused the credentials for {self.principal} "
-            f"(HTTP {status_code}, {_oauth_error(content)}): {self.advice}"
+            f"{self.provider}: the token endpoint ({self.endpoint}) answered HTTP {status} "
+            f"without a usable token: {problem}. Check that {self.url_setting} points at "
+            "the token endpoint itself, not at a login page or a proxy",
+            provider=self.provider,
+            endpoint=self.endpoint,
         )
 
 
-def _oauth_error(content: str) -> str:
-    """The OAuth error code and description; token endpoints never echo the secret."""
-    try:
-        body = json.loads(content)
-    except ValueError:
-        return "no JSON body"
-    if not isinstance(body, dict):
-        return "unexpected body"
-    error = body.get("error")
-    if isinstance(error, dict):  # some endpoints nest it
-        error = error.get("status") or error.get("message")
-    description = body.get("error_description") or body.get("msg") or ""
-    return f"{error}: {description}".strip(": ") or "no error code"
+def _lifetime(value: Any) -> int | None:
+    """``expires_in`` as whole seconds: a number or a string of digits (Azure AD's v1
+    endpoints send strings); None when absent (the token serves until a 401)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("a boolean")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError("not a number")
+    if not 0 < value <= MAX_TOKEN_LIFETIME_SECONDS:
+        raise ValueError("out of range")
+    return max(1, int(value))

@@ -1,16 +1,29 @@
 """How the tap reacts to provider errors: one vocabulary, filled by each provider's table.
 
 Each provider classifies a response once (status, body code, reason) into a :class:`Verdict`;
-the base stream acts on the verdict. Messages always say what the user can do.
+the request machinery acts on the verdict. Messages always say what the user can do.
+
+What the process exits with, whoever presents these errors:
+
+- ``EXIT_INVALID_CONFIG`` (2): the configuration was refused before any request;
+- ``EXIT_STOPPED`` (3): a provider failure stopped the whole run (credentials, permissions,
+  a request the provider rejects, a provider that stopped answering altogether);
+- ``EXIT_PARTIAL`` (4): the run finished, but some calendars could not be read (they stay
+  unclaimed in STATE, so the next run reads them again).
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+EXIT_INVALID_CONFIG = 2
+EXIT_STOPPED = 3
+EXIT_PARTIAL = 4
 
 
 class Action(enum.Enum):
@@ -40,14 +53,36 @@ class RetryableError(RetriableAPIError):
 
 
 class ProviderError(FatalAPIError):
-    """A failure the tap cannot work around; the message says what to do."""
+    """A failure the tap cannot work around; the message says what to do.
+
+    ``provider``, ``endpoint`` (method and path template, never a secret) and ``where`` (the
+    calendar, or "calendar list") say where it happened, for whoever presents the error.
+    """
+
+    exit_code = EXIT_STOPPED
+
+    def __init__(
+        self, message: str, *, provider: str = "", endpoint: str = "", where: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.endpoint = endpoint
+        self.where = where
 
 
 class AuthError(ProviderError):
-    """Credentials were refused by the token endpoint or the API."""
+    """Credentials were refused by the token endpoint or the API, or the token endpoint
+    answered something that is not a token: nothing the tap can retry its way out of."""
 
 
-class MalformedResponseError(ProviderError):
+class CalendarReadError(ProviderError):
+    """Reading stopped on one listing: retries exhausted, a malformed body, a listing that
+    keeps restarting or never progresses. When it happens on one calendar's listings, the
+    run skips that calendar and goes on; on a listing the whole run needs (a calendar
+    list), it stops the run."""
+
+
+class MalformedResponseError(CalendarReadError):
     """The provider answered something that is not what its API documents."""
 
 
@@ -57,3 +92,41 @@ class SkipResource(Exception):
 
 class ListingExpired(Exception):
     """The provider expired a page or sync token: the listing must start again."""
+
+
+class TokenTrouble(Exception):
+    """A token request failed in a way worth retrying (429, 5xx, a reset, a timeout): the
+    request that needed the token is retried like after any transient failure."""
+
+    def __init__(self, message: str, wait_seconds: float | None) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One calendar the run had to skip, and why."""
+
+    provider: str
+    calendar: str
+    endpoint: str  # e.g. "GET /calendars/{calendar_id}/events"
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.provider} calendar {self.calendar} ({self.endpoint}): {self.reason}"
+
+
+class PartialFailure(Exception):
+    """Every stream was synced, but some calendars could not be read."""
+
+    exit_code = EXIT_PARTIAL
+
+    def __init__(self, failures: Sequence[Failure]) -> None:
+        self.failures = tuple(failures)
+        count = len(self.failures)
+        lines = "\n".join(f"  - {failure.line()}" for failure in self.failures)
+        super().__init__(
+            f"{count} calendar{'s' if count != 1 else ''} could not be read; every other "
+            "calendar was read and STATE is valid. The failed ones stay unclaimed in STATE, "
+            f"so the next run reads them again:\n{lines}"
+        )

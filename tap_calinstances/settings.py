@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,15 @@ DEFAULT_LOOKAHEAD_DAYS = 365
 # per second, few enough for a 2-core machine to parse what comes back.
 DEFAULT_MAX_CONCURRENCY = 16
 MAX_MAX_CONCURRENCY = 256
+# Deadlines of every request, token requests included. A read timeout bounds the silence
+# between two bytes, not the whole download: the providers start answering a page in well
+# under 10 s, so 30 s is room enough, and a stalled attempt costs 30 s before its retry.
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 10.0
+DEFAULT_READ_TIMEOUT_SECONDS = 30.0
+# How long the run keeps retrying while no request succeeds (one request gives up after
+# as long): a provider down for longer ends the run instead of stalling it for hours.
+DEFAULT_RETRY_BUDGET_SECONDS = 300.0
+MAX_DEADLINE_SECONDS = 3600
 
 
 def schema_problems(schema: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
@@ -134,3 +144,30 @@ def window(config: Mapping[str, Any], now: datetime) -> Window:
 
 def max_concurrency(config: Mapping[str, Any]) -> int:
     return int(config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """How long any request may take, and how long the run retries without progress."""
+
+    connect: float = DEFAULT_CONNECT_TIMEOUT_SECONDS
+    read: float = DEFAULT_READ_TIMEOUT_SECONDS
+    retry_budget: float = DEFAULT_RETRY_BUDGET_SECONDS
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """As requests takes it: (connect, read)."""
+        return (self.connect, self.read)
+
+
+def deadlines(config: Mapping[str, Any]) -> Deadlines:
+    def seconds(name: str, default: float) -> float:
+        value = config.get(name)
+        # float(): a config file read by the SDK holds decimal.Decimal numbers.
+        return default if value is None else float(value)
+
+    return Deadlines(
+        seconds("connect_timeout_seconds", DEFAULT_CONNECT_TIMEOUT_SECONDS),
+        seconds("read_timeout_seconds", DEFAULT_READ_TIMEOUT_SECONDS),
+        seconds("retry_budget_seconds", DEFAULT_RETRY_BUDGET_SECONDS),
+    )

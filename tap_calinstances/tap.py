@@ -55,6 +55,28 @@ SETTINGS = th.PropertiesList(
         "(per user, mailbox or app) applies inside it.",
     ),
     th.Property(
+        "connect_timeout_seconds",
+        th.NumberType(exclusive_minimum=0, maximum=common.MAX_DEADLINE_SECONDS),
+        default=common.DEFAULT_CONNECT_TIMEOUT_SECONDS,
+        description="Seconds to wait for a connection to a provider (API or token endpoint) "
+        "before trying again.",
+    ),
+    th.Property(
+        "read_timeout_seconds",
+        th.NumberType(exclusive_minimum=0, maximum=common.MAX_DEADLINE_SECONDS),
+        default=common.DEFAULT_READ_TIMEOUT_SECONDS,
+        description="Seconds a provider may stay silent in the middle of an answer before "
+        "the request is given up and tried again.",
+    ),
+    th.Property(
+        "retry_budget_seconds",
+        th.NumberType(minimum=0, maximum=common.MAX_DEADLINE_SECONDS),
+        default=common.DEFAULT_RETRY_BUDGET_SECONDS,
+        description="Seconds the run keeps retrying (rate limits, server errors, resets, "
+        "timeouts) while no request succeeds before it stops; one request also gives up "
+        "after this long.",
+    ),
+    th.Property(
         "full_refresh",
         th.BooleanType,
         default=False,

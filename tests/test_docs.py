@@ -57,6 +57,7 @@ def test_meltano_kinds_match_schema_types() -> None:
         "array": "array",
         "boolean": "boolean",
         "integer": "integer",
+        "number": "decimal",
         "object": "object",
         "string": "string",
     }

@@ -23,7 +23,7 @@ from tests.harness import run_tap
         (None, 10, 60.0),
         (2.128, 0, 2.128),
         (0.0, 5, 0.0),
-        (900.0, 0, 300.0),
+        (900.0, 0, 900.0),
         (-3.0, 0, 0.0),
     ],
     ids=[
@@ -32,7 +32,7 @@ from tests.harness import run_tap
         "capped",
         "fractional-retry-after",
         "refresh-now",
-        "hint-capped-at-budget",
+        "long-hint-kept-the-budget-decides",
         "negative-hint",
     ],
 )
@@ -40,7 +40,7 @@ def test_retry_waits(hint: float | None, attempt: int, wait: float) -> None:
     assert streams.retry_waits(hint, attempt) == pytest.approx(wait)
 
 
-def test_the_tap_gives_up_after_its_retry_budget_with_advice(
+def test_the_tap_gives_up_after_its_tries_with_advice(
     clean_sandbox: Sandbox, user_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Every request is rate limited; a small budget keeps the test quick.
@@ -57,11 +57,10 @@ def test_the_total_wait_for_one_request_is_bounded(
 ) -> None:
     monkeypatch.setattr(streams, "RETRY_MAX_TRIES", 1000)
     monkeypatch.setattr(streams, "RETRY_BASE_SECONDS", 0.1)
-    monkeypatch.setattr(streams, "RETRY_BUDGET_SECONDS", 1.0)
     clean_sandbox.set_faults(rate_limit_every=1)
     started = time.monotonic()
-    with pytest.raises(ProviderError, match="gave up after"):
-        run_tap(user_config)
+    with pytest.raises(ProviderError, match=r"no request to google succeeded for \d+ s"):
+        run_tap({**user_config, "retry_budget_seconds": 1.0})
     assert time.monotonic() - started < 10
     assert len(clean_sandbox.requests) < 20
 

@@ -3,12 +3,16 @@
 Nothing here is kept per call on a shared object: each request's retry count and refresh
 flag are locals, so any number of worker threads can use one :class:`Http`. Each thread has
 its own ``requests.Session`` (sessions are not guaranteed thread-safe).
+
+Deadlines: every attempt is bounded by the connect and read timeouts; a request retries
+until its tries or the retry budget run out (then its calendar fails, the run goes on), and
+the run stops once no request at all succeeded for the retry budget. A stalled provider thus
+costs at most the budget plus one attempt's timeouts.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 import time
@@ -19,43 +23,39 @@ from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import msgspec
 import requests
 
-from tap_calinstances.auth import TokenPolicy, origin
+from tap_calinstances import transport
+from tap_calinstances.auth import TokenPolicy
 from tap_calinstances.engine.scheduler import Cancelled, Scheduler
 from tap_calinstances.errors import (
     Action,
     AuthError,
+    CalendarReadError,
     ListingExpired,
     MalformedResponseError,
     ProviderError,
     SkipResource,
+    TokenTrouble,
     Verdict,
 )
 from tap_calinstances.providers import Call, Provider
+from tap_calinstances.settings import Deadlines
+from tap_calinstances.transport import origin
 
 T = TypeVar("T")
 log = logging.getLogger("tap-calinstances")
 
-# Retries: exponential from 1 s, at most 60 s apart unless the provider asks for longer,
-# at most 5 minutes of waiting for any one request.
+# Retries: exponential from 1 s, at most 60 s apart unless the provider asks for longer;
+# the retry budget (a setting) bounds the total.
 RETRY_BASE_SECONDS = 1.0
 RETRY_MAX_WAIT_SECONDS = 60.0
-RETRY_BUDGET_SECONDS = 300.0
 RETRY_MAX_TRIES = 10
 # A listing whose tokens keep expiring is not converging; stop rather than loop.
 MAX_LISTING_RESTARTS = 3
-# (connect, read) seconds: a host that does not answer is retried, not waited on forever.
-TIMEOUT = (10.0, 60.0)
-_TRANSIENT = (
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-    ConnectionResetError,
-)
-_JSON = msgspec.json.Decoder()
+# Google and Graph document pages that are empty but link to a next one; a handful in a row
+# is seen in practice. More than this is a listing that no longer progresses.
+MAX_EMPTY_PAGES = 25
 # Retry verdicts that mean "too many requests", as opposed to a failing server.
 RATE_LIMIT_STATUSES = frozenset({403, 429})
 
@@ -65,7 +65,7 @@ def retry_waits(hint: float | None, attempt: int) -> float:
     sent one (Retry-After may be fractional; retrying earlier only earns another 429), else
     exponential back-off, capped."""
     if hint is not None:
-        return min(max(hint, 0.0), RETRY_BUDGET_SECONDS)
+        return max(hint, 0.0)
     return min(RETRY_BASE_SECONDS * 2**attempt, RETRY_MAX_WAIT_SECONDS)
 
 
@@ -79,15 +79,25 @@ class Listing:
 class Http:
     """The request machinery of one provider for one run."""
 
-    def __init__(self, provider: Provider, settings: Any, scheduler: Scheduler) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        settings: Any,
+        scheduler: Scheduler,
+        deadlines: Deadlines | None = None,
+    ) -> None:
         self.provider = provider
         self.settings = settings
         self.scheduler = scheduler
+        self.deadlines = deadlines or Deadlines()
         self._base = provider.api_url(settings).rstrip("/")
         self._origin = origin(self._base)
         self._tokens: dict[str, TokenPolicy] = {}
         self._tokens_lock = threading.Lock()
         self._local = threading.local()
+        # When a request last succeeded (or the run started): the run's retry budget counts
+        # from here. One float, written whole: no lock needed.
+        self._progress = time.monotonic()
 
     # -- what providers and the run call ----------------------------------------------------
 
@@ -126,9 +136,11 @@ class Http:
             except SkipResource as exc:
                 log.warning("%s", exc)
                 return None
-        raise ProviderError(
-            f"{self.provider.name}: page tokens of {call.where} kept expiring "
-            f"({call.path}); re-run the tap, and report it if it persists"
+        raise CalendarReadError(
+            f"{self.provider.name}: page tokens of {call.where} kept expiring (GET "
+            f"{call.path}, {MAX_LISTING_RESTARTS} restarts); re-run the tap, and report it if "
+            "it persists",
+            **self._context(call),
         )
 
     def fetch(self, call: Call) -> dict[str, Any] | None:
@@ -155,7 +167,19 @@ class Http:
         return MalformedResponseError(
             f"{self.provider.name}: malformed response from GET {call.path} for "
             f"{call.where}: {detail}. STATE emitted so far is valid; re-run the tap, and "
-            "report it if it persists"
+            "report it if it persists",
+            **self._context(call),
+        )
+
+    def _context(self, call: Call) -> dict[str, str]:
+        return {"provider": self.provider.name, "endpoint": f"GET {call.path}", "where": call.where}
+
+    def _runaway(self, call: Call, detail: str) -> CalendarReadError:
+        return CalendarReadError(
+            f"{self.provider.name}: the listing GET {call.path} of {call.where} does not "
+            f"progress: {detail}. Stopped following it; re-run the tap, and report it if it "
+            "persists",
+            **self._context(call),
         )
 
     # -- internals ---------------------------------------------------------------------------
@@ -168,6 +192,8 @@ class Http:
     def _pages(self, call: Call) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
         paginator = self.provider.paginator()
         url = self._url(call)
+        followed: set[str] = set()
+        empty = 0
         while not paginator.finished:
             page_url, params = self.provider.page(call, url, paginator.current_value)
             if origin(page_url) != self._origin:
@@ -175,44 +201,46 @@ class Http:
                 raise ProviderError(
                     f"{self.provider.name}: a paging link of {call.where} ({call.path}) points "
                     f"at {origin(page_url)}, not at the configured api_url; refusing to follow "
-                    "it. Check the api_url setting, or a proxy rewriting links"
+                    "it. Check the api_url setting, or a proxy rewriting links",
+                    **self._context(call),
                 )
             response = self._send(call, page_url, params)
             body = self._body(call, response)
             try:
                 items = self.provider.items(body)
-            except ValueError as exc:
+                cursor = self.provider.cursor(body)
+            except (ValueError, TypeError, AttributeError) as exc:
                 raise self.malformed(call, str(exc)) from exc
-            yield items, self.provider.cursor(body)
+            yield items, cursor
             if not items and not paginator.continue_if_empty(response):
                 return
+            empty = 0 if items else empty + 1
+            if empty > MAX_EMPTY_PAGES:
+                raise self._runaway(call, f"{empty} empty pages in a row, each naming a next one")
             try:
                 paginator.advance(response)
             except RuntimeError as exc:  # the SDK's "Loop detected": the same token again
-                raise self.malformed(call, "the same page token came back twice") from exc
+                raise self._runaway(call, "the same page token came back twice") from exc
+            token = str(paginator.current_value)
+            if paginator.finished:
+                return
+            if token in followed:
+                raise self._runaway(call, "a page token came back that was already followed")
+            followed.add(token)
 
     def _body(self, call: Call, response: requests.Response) -> dict[str, Any]:
         try:
-            body = _JSON.decode(response.content)  # msgspec: several times json's speed
-        except msgspec.DecodeError as exc:
-            raise self.malformed(call, "the body is not JSON") from exc
+            body = response.json()  # decoded once, when the response arrived
+        except ValueError as exc:
+            raise self.malformed(call, f"the body is {exc}") from exc
         if not isinstance(body, dict):
             raise self.malformed(call, "the body is not a JSON object")
-        # The paginator reads the body again: it gets this one instead of a second parse.
-        response.json = lambda **_: body  # type: ignore[method-assign]
         return body
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            session = self._local.session = requests.Session()
-            # requests reads the proxy variables of the environment on every request (0.6 ms
-            # each, measured); they are read once, for the API host, NO_PROXY included.
-            session.proxies = dict(requests.utils.get_environ_proxies(self._base))
-            session.verify = (
-                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-            )
-            session.trust_env = False
+            session = self._local.session = transport.new_session(self._base)
         return session
 
     def authenticator(self, principal: str) -> TokenPolicy:
@@ -220,7 +248,9 @@ class Http:
         credential = self.provider.credential(self.settings, principal)
         with self._tokens_lock:
             if credential not in self._tokens:
-                self._tokens[credential] = self.provider.authenticator(self.settings, credential)
+                auth = self.provider.authenticator(self.settings, credential)
+                auth.timeout = self.deadlines.timeout
+                self._tokens[credential] = auth
             return self._tokens[credential]
 
     def _send(self, call: Call, url: str, params: dict[str, Any]) -> requests.Response:
@@ -229,44 +259,67 @@ class Http:
         refreshed = False
         tries = 0
         auth = self.authenticator(call.principal)
+        endpoint = f"{call.where} (GET {call.path})"
+        if not transport.allowed(url):
+            raise ProviderError(
+                f"{self.provider.name}: refusing to call {origin(url)} for {endpoint}: only "
+                "https:// URLs (http:// to loopback hosts) are called",
+                **self._context(call),
+            )
         while True:
             self.scheduler.pace(call.principal)
             tries += 1
             prepared = requests.Request(
                 "GET", url, params=params, headers=dict(self.provider.headers)
             ).prepare()
+            status = 0
             try:
-                auth.authenticate_request(prepared)
+                auth.authenticate_request(prepared)  # the first token fetch happens here too
                 # A redirect could carry the bearer token to another host: never follow one.
-                response = self._session().send(prepared, timeout=TIMEOUT, allow_redirects=False)
-            except _TRANSIENT as exc:
-                status = 0
+                response = self._session().send(
+                    prepared, timeout=self.deadlines.timeout, allow_redirects=False
+                )
+            except TokenTrouble as exc:
+                verdict = Verdict(Action.RETRY, "", wait_seconds=exc.wait_seconds)
+                what = f"{exc}, needed for {endpoint}"
+            except requests.exceptions.SSLError as exc:
+                raise ProviderError(
+                    f"{self.provider.name}: the TLS certificate of {origin(url)} could not be "
+                    f"verified for {endpoint}; if a proxy re-signs traffic, point "
+                    "REQUESTS_CA_BUNDLE at its CA certificate",
+                    **self._context(call),
+                ) from exc
+            except transport.TRANSIENT as exc:
                 verdict = Verdict(Action.RETRY, "")
                 what = (
-                    f"{self.provider.name}: connection problem ({type(exc).__name__}) "
-                    f"on {call.where}"
+                    f"{self.provider.name}: connection problem ({type(exc).__name__}) on {endpoint}"
                 )
+            except requests.exceptions.RequestException as exc:
+                raise ProviderError(
+                    f"{self.provider.name}: the request for {endpoint} could not be sent "
+                    f"({type(exc).__name__}); check {self.provider.name}.api_url",
+                    **self._context(call),
+                ) from exc
             else:
                 status = response.status_code
+                transport.decode_once(response)
+                if 300 <= status < 400:
+                    raise ProviderError(
+                        f"{self.provider.name}: HTTP {status} on {endpoint}, a redirect to "
+                        f"{transport.redirect_target(response)}. The tap never follows "
+                        "redirects (the bearer token would go along): set "
+                        f"{self.provider.name}.api_url to the URL that answers itself",
+                        **self._context(call),
+                    )
                 found = self.provider.classify(response)
                 if found is None:
+                    self._progress = time.monotonic()
                     self.scheduler.succeeded(call.principal)
                     return response
                 verdict = found
-                what = (
-                    f"{self.provider.name}: HTTP {response.status_code} {verdict.reason} on "
-                    f"{call.where} (GET {call.path})"
-                )
+                what = f"{self.provider.name}: HTTP {status} {verdict.reason} on {endpoint}"
             if verdict.action is Action.RETRY:
-                wait = retry_waits(verdict.wait_seconds, tries - 1)
-                elapsed = time.monotonic() - started
-                if tries >= RETRY_MAX_TRIES or elapsed + wait > RETRY_BUDGET_SECONDS:
-                    raise ProviderError(
-                        f"{what}; gave up after {tries} tries in {elapsed:.0f} s. The provider "
-                        "is rate limiting or failing: wait and re-run the tap (STATE so far is "
-                        "valid), or narrow the calendars"
-                    )
-                wait += random.uniform(0, wait * 0.1)  # spreads workers without ignoring a hint
+                wait = self._retry_wait(call, verdict, what, tries, started)
                 if status in RATE_LIMIT_STATUSES:
                     self.scheduler.slow_down(call.principal, wait)
                 log.warning("%s; retry %d in %.1f s", what, tries, wait)
@@ -275,7 +328,9 @@ class Http:
                 continue
             if verdict.action is Action.REFRESH:
                 if refreshed:  # a second 401 means the grant itself is bad
-                    raise AuthError(f"{what} even with a fresh token: {verdict.advice}")
+                    raise AuthError(
+                        f"{what} even with a fresh token: {verdict.advice}", **self._context(call)
+                    )
                 refreshed = True
                 auth.invalidate()
                 log.info("%s; fetching a new token", what)
@@ -285,7 +340,33 @@ class Http:
             if verdict.action is Action.RESTART:
                 raise ListingExpired(verdict.reason)
             advice = call.advice if verdict.action is Action.SKIP else verdict.advice
-            raise ProviderError(f"{what}: {advice}")
+            raise ProviderError(f"{what}: {advice}", **self._context(call))
+
+    def _retry_wait(
+        self, call: Call, verdict: Verdict, what: str, tries: int, started: float
+    ) -> float:
+        """Seconds to wait before the next try, or the error that ends the retries."""
+        wait = retry_waits(verdict.wait_seconds, tries - 1)
+        now = time.monotonic()
+        budget = self.deadlines.retry_budget
+        idle = now - self._progress
+        if idle + wait > budget:
+            raise ProviderError(
+                f"{what}; no request to {self.provider.name} succeeded for {idle:.0f} s and the "
+                f"retry budget is {budget:g} s (retry_budget_seconds): the provider is down, "
+                "throttling hard or unreachable from here. STATE so far is valid: re-run the "
+                "tap later",
+                **self._context(call),
+            )
+        elapsed = now - started
+        if tries >= RETRY_MAX_TRIES or elapsed + wait > budget:
+            raise CalendarReadError(
+                f"{what}; gave up after {tries} tries in {elapsed:.0f} s. The provider is "
+                "rate limiting or failing: wait and re-run the tap (STATE so far is valid), "
+                "or narrow the calendars",
+                **self._context(call),
+            )
+        return wait + random.uniform(0, wait * 0.1)  # spreads workers without ignoring a hint
 
 
 def list_items(body: Mapping[str, Any], key: str) -> Iterator[dict[str, Any]]:

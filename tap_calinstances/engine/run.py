@@ -34,7 +34,9 @@ from tap_calinstances.engine.plan import (
 )
 from tap_calinstances.engine.scheduler import Scheduler
 from tap_calinstances.engine.tombstones import series_tombstone, vanished
+from tap_calinstances.errors import CalendarReadError, Failure
 from tap_calinstances.providers import CalendarTarget, Provider
+from tap_calinstances.settings import Deadlines
 from tap_calinstances.windows import Window, split
 
 log = logging.getLogger("tap-calinstances")
@@ -43,6 +45,8 @@ log = logging.getLogger("tap-calinstances")
 BUFFERED_RECORDS = 2_000
 # Series reads handed to the scheduler ahead of the calendar being written.
 PENDING_READS = 2_000
+# What an odd body makes the pure record functions raise, instead of a record.
+_ODD_BODY = (KeyError, ValueError, TypeError, AttributeError, IndexError)
 _ENCODE = msgspec.json.Encoder().encode
 
 
@@ -67,12 +71,15 @@ class ProviderRun:
         write_state: Callable[[], None],
         series_selected: bool,
         full_refresh: bool,
+        deadlines: Deadlines | None = None,
     ) -> None:
         self.provider = provider
         self.settings = settings
         self.window = window
         self.scheduler = Scheduler(workers, provider.budget, provider.name)
-        self.http = Http(provider, settings, self.scheduler)
+        self.http = Http(provider, settings, self.scheduler, deadlines)
+        # Calendars that could not be read this run, by id: skipped, never claimed in STATE.
+        self.failures: dict[str, Failure] = {}
         self._stream_state = stream_state
         self._write_state = write_state
         self._full_refresh = full_refresh
@@ -112,8 +119,12 @@ class ProviderRun:
             for index, target in enumerate(targets)
         ]
         plans: list[Plan] = []
-        for future in futures:
-            plans.append(future.result())
+        for target, future in zip(targets, futures, strict=True):
+            try:
+                plans.append(future.result())
+            except CalendarReadError as exc:
+                self._failed(target, exc)
+                plans.append(Plan(target, self.window, (), (), (), (), None))
             yield plans[-1]
         for each in self._vanished():
             plans.append(each)
@@ -138,18 +149,18 @@ class ProviderRun:
             changes = self.provider.changes(
                 listing.items, target, listing.call is full, listing.cursor, remembered
             )
-        except (KeyError, ValueError) as exc:
-            raise self.http.malformed(listing.call, str(exc)) from exc
-        result = plan(
-            self.provider.name,
-            target,
-            changes,
-            remembered,
-            old,
-            self.window,
-            stamps_cover_occurrences=self.provider.stamps_cover_occurrences
-            and not self._full_refresh,
-        )
+            result = plan(
+                self.provider.name,
+                target,
+                changes,
+                remembered,
+                old,
+                self.window,
+                stamps_cover_occurrences=self.provider.stamps_cover_occurrences
+                and not self._full_refresh,
+            )
+        except _ODD_BODY as exc:
+            raise self.http.malformed(listing.call, f"{type(exc).__name__}: {exc}") from exc
         # Series records wait for their stream (the SDK syncs *_series after *_instances):
         # their raw items wait encoded, a fraction of the memory of nested dicts.
         return replace(result, series_records=tuple(_encoded(r) for r in result.series_records))
@@ -189,16 +200,41 @@ class ProviderRun:
                 self._head = index
             self.scheduler.wake()
             series: dict[str, SeriesMemory] = {m.series_id: m for m in each.kept}
+            failed: CalendarReadError | None = None
             for future in as_completed(submitted[index]):
-                outcome = future.result()
                 pending -= 1
+                try:
+                    outcome = future.result()
+                except CalendarReadError as exc:
+                    failed = failed or exc  # the other series are still written
+                    continue
                 yield from self._written(outcome, series)
                 outcome.records.clear()  # written: memory stays bounded by what is read ahead
             submitted[index] = []
+            if failed is not None:
+                self._failed(each.target, failed)
+            if each.target.calendar_id in self.failures:
+                continue  # unclaimed: the next run reads it again, tombstones included
             yield from self._tombstones(each, each.gone)
             self._entries[each.target.calendar_id] = self._entry(each, series)
             self._written_out(each.target.calendar_id, "instances")
         self.finish()
+
+    def _failed(self, target: CalendarTarget, exc: CalendarReadError) -> None:
+        """A calendar could not be read: say so now, leave it unclaimed, and go on."""
+        if target.calendar_id in self.failures:
+            return
+        self.failures[target.calendar_id] = Failure(
+            self.provider.name, target.calendar_id, exc.endpoint, str(exc)
+        )
+        log.error(
+            "%s: skipping calendar %s (%s): %s. It stays unclaimed in STATE: the next run "
+            "reads it again",
+            self.provider.name,
+            target.calendar_id,
+            exc.endpoint,
+            exc,
+        )
 
     def _written_out(self, calendar_id: str, kind: str) -> None:
         """All of ``kind`` is written for the calendar: claim it once nothing is missing."""
@@ -236,8 +272,9 @@ class ProviderRun:
             for item in listing.items:
                 try:
                     record = self.provider.instance_record(item, read.facts, read.exceptions)
-                except (KeyError, ValueError) as exc:
-                    raise self.http.malformed(call, f"occurrence {item.get('id')}: {exc}") from exc
+                except _ODD_BODY as exc:
+                    detail = f"an occurrence: {type(exc).__name__}: {exc}"
+                    raise self.http.malformed(call, detail) from exc
                 key = record["instance_key"]
                 # UTC "Z" strings of one format compare like the instants they name.
                 start, end = record["start_at"], record["end_at"]

@@ -6,7 +6,7 @@ hand its values to the SDK, on the main thread, which writes every message.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -19,6 +19,7 @@ from typing_extensions import override
 from tap_calinstances import record_schemas
 from tap_calinstances import settings as common
 from tap_calinstances.engine.run import ProviderRun
+from tap_calinstances.errors import Failure, PartialFailure
 from tap_calinstances.providers import Provider
 
 KINDS = ("calendars", "series", "instances")
@@ -32,6 +33,8 @@ class RunHolder:
         self.tap = tap
         self.provider = provider
         self._run: ProviderRun | None = None
+        # Calendars skipped by the runs closed so far (a connection test starts a new run).
+        self.failures: list[Failure] = []
 
     def stream_name(self, kind: str) -> str:
         return f"{self.provider.name}_{kind}"
@@ -52,8 +55,15 @@ class RunHolder:
                 write_state=lambda: self.tap.state_writer.write_state(self.tap.state),
                 series_selected=streams[self.stream_name("series")].selected,
                 full_refresh=bool(config.get("full_refresh")),
+                deadlines=common.deadlines(config),
             )
         return self._run
+
+    @property
+    def skipped(self) -> list[Failure]:
+        """Calendars skipped by this provider's runs, the current one included."""
+        current = list(self._run.failures.values()) if self._run is not None else []
+        return self.failures + current
 
     def done(self, kind: str) -> None:
         # The SDK syncs streams in its own order (by name): close after the last one.
@@ -66,6 +76,7 @@ class RunHolder:
         """Stop the run's workers; a later stream (a connection test) starts a new run."""
         if self._run is not None:
             self._run.close()
+            self.failures += self._run.failures.values()
             self._run = None
 
 
@@ -115,6 +126,20 @@ class EngineStream(Stream):
     def records(self, run: ProviderRun) -> Iterable[dict[str, Any]]:
         raise NotImplementedError
 
+    @override
+    def finalize_state_progress_markers(self, state: dict[str, Any] | None = None) -> None:
+        # The tap calls this right after each stream's sync (Tap.sync_all is final): after
+        # the last one, the calendars skipped by every provider are reported, once.
+        super().finalize_state_progress_markers(state)
+        synced = [
+            s
+            for s in self._tap.streams.values()
+            if (s.selected or s.has_selected_descendents) and not s.parent_stream_type
+        ]
+        skipped = failures(synced)
+        if synced and synced[-1] is self and skipped:
+            raise PartialFailure(skipped)
+
 
 class CalendarsStream(EngineStream):
     kind = "calendars"
@@ -150,6 +175,12 @@ class _MemoMask(SelectionMask):
         value = super().__missing__(breadcrumb)
         self[breadcrumb] = value
         return value
+
+
+def failures(streams: Iterable[Stream]) -> Sequence[Failure]:
+    """Every calendar the providers' runs skipped, in the order they failed."""
+    holders = {id(s._holder): s._holder for s in streams if isinstance(s, EngineStream)}
+    return [failure for holder in holders.values() for failure in holder.skipped]
 
 
 STREAMS: tuple[type[EngineStream], ...] = (CalendarsStream, SeriesStream, InstancesStream)

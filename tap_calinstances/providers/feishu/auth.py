@@ -1,15 +1,22 @@
-"""Feishu's tenant access token: JSON in, the token at the top level of the answer."""
+"""Feishu's tenant access token: JSON in, the token at the top level of the answer.
+
+`{"code": 0, "msg": "ok", "tenant_access_token": "t-...", "expire": 7200}`; any other
+``code`` is an error, also on HTTP 200.
+"""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
+import requests
 from singer_sdk.authenticators import OAuthAuthenticator
 from typing_extensions import override
 
+from tap_calinstances import transport
 from tap_calinstances.auth import TokenPolicy
-from tap_calinstances.errors import AuthError
+from tap_calinstances.errors import Action, Verdict
 from tap_calinstances.providers.feishu.settings import FeishuSettings
 
 ADVICE = (
@@ -17,11 +24,15 @@ ADVICE = (
     "is a self-built app of this tenant, and that the calendar scopes "
     "(calendar:calendar:readonly) are granted and published"
 )
+# The gateway's frequency limit (99991400) and Feishu's generic internal errors: retried.
+_TRANSIENT_CODES = frozenset({99991400, 1500, 1503})
 
 
 class TenantAccessToken(TokenPolicy, OAuthAuthenticator):
     # Feishu hands back the same token until under 30 minutes remain: renew well before.
     expiry_margin = datetime.timedelta(minutes=5)
+    token_field = "tenant_access_token"  # noqa: S105 (a field name)
+    expiry_field = "expire"
 
     def __init__(self, settings: FeishuSettings) -> None:
         super().__init__(
@@ -29,6 +40,7 @@ class TenantAccessToken(TokenPolicy, OAuthAuthenticator):
             api_url=settings.api_url,
             principal=f"the app {settings.app_id}",
             advice=ADVICE,
+            url_setting="feishu.api_url",
             auth_endpoint=settings.token_url,
             client_id=settings.app_id,
             client_secret=settings.app_secret,
@@ -40,24 +52,23 @@ class TenantAccessToken(TokenPolicy, OAuthAuthenticator):
         return {"app_id": self.client_id, "app_secret": self.client_secret}
 
     @override
-    def update_access_token(self) -> None:
-        requested = datetime.datetime.now(datetime.UTC)
-        response = self._session.post(self.auth_endpoint, json=self.oauth_request_body, timeout=60)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if (
-            not isinstance(body, dict)
-            or body.get("code") != 0
-            or not body.get("tenant_access_token")
-        ):
-            code = body.get("code") if isinstance(body, dict) else None
-            message = body.get("msg") if isinstance(body, dict) else None
-            raise AuthError(
-                f"feishu: the token endpoint refused {self.principal} (HTTP "
-                f"{response.status_code}, code {code}: {message or 'no message'}): {ADVICE}"
+    def token_request(self) -> dict[str, Any]:
+        return {"json": self.oauth_request_body}
+
+    @override
+    def reason(self, body: Any) -> str | None:
+        code = body.get("code") if isinstance(body, Mapping) else None
+        return f"code {code}" if isinstance(code, int) and not isinstance(code, bool) else None
+
+    @override
+    def refusal(self, status: int, body: Any, response: requests.Response) -> Verdict | None:
+        code = body.get("code") if isinstance(body, Mapping) else None
+        if status < 300 and code in (0, None):
+            return None  # the answer is read for its token (and refused if it has none)
+        reason = self.reason(body) or f"HTTP {status}"
+        if status == 429 or status >= 500 or code in _TRANSIENT_CODES:
+            hint = transport.seconds(
+                response.headers.get("x-ogw-ratelimit-reset") or response.headers.get("Retry-After")
             )
-        self.access_token = str(body["tenant_access_token"])
-        self.expires_in = int(body.get("expire") or 7200)
-        self.last_refreshed = requested
+            return Verdict(Action.RETRY, reason, wait_seconds=hint)
+        return Verdict(Action.FAIL, reason, ADVICE)

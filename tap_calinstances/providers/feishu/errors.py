@@ -9,6 +9,7 @@ from typing import Any
 
 import requests
 
+from tap_calinstances import transport
 from tap_calinstances.errors import Action, Verdict
 
 _RATE = {190004, 190005, 190010, 99991400}  # method, app, operation, gateway
@@ -29,12 +30,9 @@ def code_of(response: requests.Response) -> int | None:
 def _reset(response: requests.Response) -> float | None:
     """The gateway's ``x-ogw-ratelimit-reset`` (seconds), or Retry-After."""
     for header in ("x-ogw-ratelimit-reset", "Retry-After"):
-        value = response.headers.get(header)
-        try:
-            if value is not None:
-                return float(value)
-        except ValueError:
-            continue
+        hint = transport.seconds(response.headers.get(header))
+        if hint is not None:
+            return hint
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import jwt
@@ -15,6 +16,12 @@ from tap_calinstances.providers.google.settings import SCOPE, GoogleSettings, Pr
 class GoogleRefreshTokenAuth(TokenPolicy, OAuthAuthenticator):
     """``grant_type=refresh_token`` for an installed-app or web OAuth client."""
 
+    advice_by_error: Mapping[str, str] = {
+        "invalid_client": "google.client_id and google.client_secret do not name an OAuth "
+        "client of the project: copy both again from the Google Cloud console (APIs & "
+        "Services, Credentials)",
+    }
+
     def __init__(self, settings: GoogleSettings, principal: Principal) -> None:
         super().__init__(
             provider="google",
@@ -22,6 +29,7 @@ class GoogleRefreshTokenAuth(TokenPolicy, OAuthAuthenticator):
             principal=principal.label,
             advice="the refresh token was revoked or expired, or the client ID and secret do "
             "not belong together: create a new refresh token with the calendar.readonly scope",
+            url_setting="google.token_url",
             auth_endpoint=settings.token_url,
             client_id=settings.client_id,
             client_secret=settings.client_secret,
@@ -51,6 +59,7 @@ class GoogleServiceAccountAuth(TokenPolicy, OAuthJWTAuthenticator):
             advice="check that the service account key is current and, for impersonation, "
             "that an admin granted domain-wide delegation for the service account's client "
             f"ID with the scope {SCOPE}",
+            url_setting="google.token_url",
             auth_endpoint=settings.token_url,
             oauth_scopes=SCOPE,
             client_id=str(key.get("client_email")),

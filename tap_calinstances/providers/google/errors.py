@@ -6,6 +6,7 @@ from typing import Any
 
 import requests
 
+from tap_calinstances import transport
 from tap_calinstances.errors import Action, Verdict
 
 _RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
@@ -87,8 +88,4 @@ def classify(response: requests.Response) -> Verdict | None:
 
 
 def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    return transport.seconds(response.headers.get("Retry-After"))

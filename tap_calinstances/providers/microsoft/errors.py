@@ -6,6 +6,7 @@ from typing import Any
 
 import requests
 
+from tap_calinstances import transport
 from tap_calinstances.errors import Action, Verdict
 
 
@@ -21,11 +22,7 @@ def code_of(response: requests.Response) -> str | None:
 
 def retry_after(response: requests.Response) -> float | None:
     """Retry-After in seconds; Graph sends fractions (``2.128``)."""
-    value = response.headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    return transport.seconds(response.headers.get("Retry-After"))
 
 
 def classify(response: requests.Response) -> Verdict | None:

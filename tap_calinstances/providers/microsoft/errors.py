@@ -9,6 +9,9 @@ import requests
 from tap_calinstances import transport
 from tap_calinstances.errors import Action, Verdict
 
+# Graph's 410 codes for a cursor (skip token, delta token) that expired.
+_EXPIRED_CURSORS = frozenset({"SyncStateNotFound", "SyncStateInvalid", "resyncRequired"})
+
 
 def code_of(response: requests.Response) -> str | None:
     """``error.code`` of Graph's envelope; None when the body is not one."""
@@ -44,6 +47,10 @@ def classify(response: requests.Response) -> Verdict | None:
         return Verdict(
             Action.FAIL, code, "this is not a Microsoft Graph URL: check microsoft.api_url"
         )
+    if status == 410 and code in _EXPIRED_CURSORS:
+        # A paging or sync cursor Graph can no longer continue: list again from the start
+        # (skipping would read a series as deleted and lose its occurrences).
+        return Verdict(Action.RESTART, code)
     if code == "MailboxNotEnabledForRESTAPI":
         return Verdict(Action.SKIP, code, "the user has no Exchange Online mailbox")
     if status == 403 and code in ("Authorization_RequestDenied", "ErrorAccessDenied"):

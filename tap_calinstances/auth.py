@@ -79,6 +79,9 @@ class TokenPolicy(OAuthAuthenticator):
         self._troubles = 0
         self._trouble: TokenTrouble | None = None
         self._refused: str | None = None
+        # Per token fetched (numbered from 1): [requests that carried it, answered, accepted].
+        self._token_number = 0
+        self._tally: dict[int, list[int]] = {}
 
     @property
     def endpoint(self) -> str:
@@ -88,6 +91,12 @@ class TokenPolicy(OAuthAuthenticator):
 
     @override
     def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        self.sign(request)
+        return request
+
+    def sign(self, request: requests.PreparedRequest) -> int:
+        """Put the bearer token on ``request`` (fetching one if needed); returns the token's
+        number, for :meth:`answered` and :meth:`refused`."""
         # The bearer token only ever goes to the configured API host (contract section 6).
         if origin(request.url or "") != self._api_origin:
             raise AuthError(
@@ -112,7 +121,27 @@ class TokenPolicy(OAuthAuthenticator):
                 except AuthError as exc:
                     self._refused = str(exc)
                     raise
-            return super().authenticate_request(request)
+                self._token_number += 1
+                self._tally = {n: c for n, c in self._tally.items() if n > self._token_number - 8}
+            super().authenticate_request(request)
+            self._tally.setdefault(self._token_number, [0, 0, 0])[0] += 1
+            return self._token_number
+
+    def answered(self, number: int, *, accepted: bool) -> None:
+        """A request that carried token ``number`` got its answer (a 401: not accepted)."""
+        with self._lock:
+            tally = self._tally.get(number)
+            if tally is not None:
+                tally[1] += 1
+                tally[2] += accepted
+
+    def refused(self, number: int) -> bool:
+        """Whether token ``number`` is refused outright: every request that carried it got
+        its answer, and none was accepted. A token that served requests and then got a 401
+        merely expired (tokens die early too: revocation, clock skew)."""
+        with self._lock:
+            carried, answers, accepted = self._tally.get(number, (0, 0, 1))
+            return answers >= carried and not accepted
 
     @override
     def is_token_valid(self) -> bool:
@@ -126,11 +155,13 @@ class TokenPolicy(OAuthAuthenticator):
         age = datetime.datetime.now(datetime.UTC) - self.last_refreshed
         return age + margin < lifetime
 
-    def invalidate(self) -> None:
-        """Forget the token, so that the next request fetches a new one."""
+    def invalidate(self, request: requests.PreparedRequest) -> None:
+        """Forget the token ``request`` carried, so that the next request fetches a new one
+        (unless another thread already did)."""
         with self._lock:
-            self.access_token = None
-            self.last_refreshed = None
+            if request.headers.get("Authorization") == f"Bearer {self.access_token}":
+                self.access_token = None
+                self.last_refreshed = None
 
     # -- one token request ------------------------------------------------------------------
 

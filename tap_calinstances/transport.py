@@ -55,7 +55,6 @@ def new_session(url: str) -> requests.Session:
         os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     )
     session.trust_env = False
-    session.max_redirects = 0
     return session
 
 

@@ -274,7 +274,7 @@ class Http:
             ).prepare()
             status = 0
             try:
-                auth.authenticate_request(prepared)  # the first token fetch happens here too
+                token = auth.sign(prepared)  # the first token fetch happens here too
                 # A redirect could carry the bearer token to another host: never follow one.
                 response = self._session().send(
                     prepared, timeout=self.deadlines.timeout, allow_redirects=False
@@ -312,6 +312,7 @@ class Http:
                         **self._context(call),
                     )
                 found = self.provider.classify(response)
+                auth.answered(token, accepted=found is None or found.action is not Action.REFRESH)
                 if found is None:
                     self._progress = time.monotonic()
                     self.scheduler.succeeded(call.principal)
@@ -327,12 +328,18 @@ class Http:
                     raise Cancelled(self.provider.name)
                 continue
             if verdict.action is Action.REFRESH:
-                if refreshed:  # a second 401 means the grant itself is bad
+                # A fresh token that no request could use means the grant itself is bad;
+                # one that served other requests first may just have expired meanwhile.
+                if refreshed and auth.refused(token):
                     raise AuthError(
                         f"{what} even with a fresh token: {verdict.advice}", **self._context(call)
                     )
+                if tries >= RETRY_MAX_TRIES:
+                    raise CalendarReadError(
+                        f"{what}: tokens kept expiring, {tries} tries", **self._context(call)
+                    )
                 refreshed = True
-                auth.invalidate()
+                auth.invalidate(prepared)
                 log.info("%s; fetching a new token", what)
                 continue
             if verdict.action is Action.SKIP and call.skippable:

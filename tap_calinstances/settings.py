@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,8 +41,13 @@ def schema_problems(schema: Mapping[str, Any], config: Mapping[str, Any]) -> lis
     """JSON-schema violations, phrased without the offending values."""
     validator = Draft7Validator(schema)
     # The SDK hands the config over as a read-only mapping; jsonschema wants plain dicts.
-    plain = json.loads(json.dumps(config, default=dict))
+    plain = json.loads(json.dumps(config, default=_plain))
     return sorted(_phrase(error) for error in validator.iter_errors(plain))
+
+
+def _plain(value: Any) -> Any:
+    # A config file read by the SDK holds its fractions as decimal.Decimal (10.0, 0.5).
+    return float(value) if isinstance(value, Decimal) else dict(value)
 
 
 def _phrase(error: ValidationError) -> str:

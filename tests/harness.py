@@ -24,6 +24,7 @@ class TapRun:
     stderr: str = ""
     returncode: int = 0
     stdout: str = field(default="", repr=False)
+    error: Exception | None = None  # what stopped an in-process run (attempt_tap)
 
     def records(self, stream: str) -> list[dict[str, Any]]:
         return [
@@ -52,13 +53,25 @@ def _parse(stdout: str) -> list[dict[str, Any]]:
 
 def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> TapRun:
     """Sync every stream in this process and collect the Singer messages."""
+    run = attempt_tap(config, state)
+    if run.error is not None:
+        raise run.error
+    return run
+
+
+def attempt_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> TapRun:
+    """As run_tap, but an error that ends the run is kept with what was emitted before it."""
     # The tap writes Singer messages as bytes to stdout's buffer, as on a real pipe.
     raw, err = io.BytesIO(), io.StringIO()
     out = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
+    error: Exception | None = None
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        TapCalInstances(config=config, state=state or {}).sync_all()
+        try:
+            TapCalInstances(config=config, state=state or {}).sync_all()
+        except Exception as exc:  # the caller inspects it
+            error = exc
     text = raw.getvalue().decode("utf-8")
-    return TapRun(_parse(text), err.getvalue(), 0, text)
+    return TapRun(_parse(text), err.getvalue(), 0, text, error)
 
 
 def run_cli(

@@ -27,12 +27,14 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run_bench $(BENCH_ARGS)
 
 # The differential test of incremental runs at soak length: 500 rounds of random changes
-# for each provider.
+# for each provider; then 200 SIGKILLs per provider, each resumed from the last STATE.
 soak: $(STAMP)
 	for provider in google microsoft feishu; do \
 		$(BIN)/python -m tests.differential --rounds 500 --seed $${SEED:-1} --provider $$provider \
 			|| exit 1; \
 	done
+	KILLS_PER_PROVIDER=$${KILLS:-200} SEED=$${SEED:-1} $(BIN)/python -m pytest -q \
+		tests/test_kill_and_resume.py
 
 # Regenerate the README's settings table from the config schema.
 readme: $(STAMP)

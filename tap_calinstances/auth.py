@@ -253,7 +253,7 @@ class TokenPolicy(OAuthAuthenticator):
             problem = f"the answer has no {self.token_field}"
         else:
             try:
-                return token, _lifetime(body.get(self.expiry_field))
+                return token, lifetime_seconds(body.get(self.expiry_field))
             except ValueError:
                 problem = f"its {self.expiry_field} is not a number of seconds"
         raise AuthError(
@@ -265,7 +265,7 @@ class TokenPolicy(OAuthAuthenticator):
         )
 
 
-def _lifetime(value: Any) -> int | None:
+def lifetime_seconds(value: Any) -> int | None:
     """``expires_in`` as whole seconds: a number or a string of digits (Azure AD's v1
     endpoints send strings); None when absent (the token serves until a 401)."""
     if value is None:

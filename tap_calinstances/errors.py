@@ -26,6 +26,17 @@ EXIT_STOPPED = 3
 EXIT_PARTIAL = 4
 
 
+# What the pure functions reading a provider's items raise on an item that is not what the
+# API documents (a missing key, a number where a string belongs, a list for an object).
+ODD_BODY: tuple[type[Exception], ...] = (
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+)
+
+
 class Action(enum.Enum):
     RETRY = "retry"  # transient: back off (honouring the provider's hint) and try again
     REFRESH = "refresh"  # the access token was rejected: fetch a new one once, then retry

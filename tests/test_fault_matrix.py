@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from tap_calinstances.engine import http
-from tap_calinstances.errors import EXIT_PARTIAL, EXIT_STOPPED, PartialFailure, ProviderError
+from tap_calinstances.errors import (
+    EXIT_PARTIAL,
+    EXIT_STOPPED,
+    AuthError,
+    PartialFailure,
+    ProviderError,
+)
 from tap_calinstances.sandbox import Faults, Sandbox
 from tests.harness import TapRun, attempt_tap, run_tap
 
@@ -140,3 +146,31 @@ def test_faults_no_retry_passes_stop_cleanly_and_a_resumed_run_reads_the_rest(
         clean[provider], provider=provider
     )
     assert claimed(resumed) == claimed(clean[provider])
+
+
+@pytest.mark.parametrize(
+    ("provider", "setting", "said"),
+    [
+        ("google", "client_secret", ("HTTP 401, invalid_client", "copy both again")),
+        (
+            "microsoft",
+            "client_secret",
+            ("invalid_client AADSTS7000215", "microsoft.client_secret is wrong"),
+        ),
+        ("feishu", "app_secret", ("HTTP 400, code 10014", "feishu.app_secret")),
+    ],
+)
+def test_refused_credentials_stop_at_the_first_token_request_saying_what_to_fix(
+    paged: Sandbox, provider: str, setting: str, said: tuple[str, str]
+) -> None:
+    paged.set_faults(**Faults().to_json())
+    paged.clear_requests()
+    wrong = config(paged, provider)
+    wrong[provider][setting] = "wrong-secret-0000"
+    run = attempt_tap(wrong)
+    assert isinstance(run.error, AuthError) and run.error.exit_code == EXIT_STOPPED
+    message = str(run.error)
+    assert all(fragment in message for fragment in said), message
+    assert "wrong-secret-0000" not in message
+    # A refusal is not retried: one token request, and no API request without a token.
+    assert (len(paged.token_requests), paged.requests) == (1, [])

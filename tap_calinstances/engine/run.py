@@ -34,7 +34,7 @@ from tap_calinstances.engine.plan import (
 )
 from tap_calinstances.engine.scheduler import Scheduler
 from tap_calinstances.engine.tombstones import series_tombstone, vanished
-from tap_calinstances.errors import CalendarReadError, Failure
+from tap_calinstances.errors import ODD_BODY, CalendarReadError, Failure
 from tap_calinstances.providers import CalendarTarget, Provider
 from tap_calinstances.settings import Deadlines
 from tap_calinstances.windows import Window, split
@@ -45,8 +45,6 @@ log = logging.getLogger("tap-calinstances")
 BUFFERED_RECORDS = 2_000
 # Series reads handed to the scheduler ahead of the calendar being written.
 PENDING_READS = 2_000
-# What an odd body makes the pure record functions raise, instead of a record.
-_ODD_BODY = (KeyError, ValueError, TypeError, AttributeError, IndexError)
 _ENCODE = msgspec.json.Encoder().encode
 
 
@@ -159,7 +157,7 @@ class ProviderRun:
                 stamps_cover_occurrences=self.provider.stamps_cover_occurrences
                 and not self._full_refresh,
             )
-        except _ODD_BODY as exc:
+        except ODD_BODY as exc:
             raise self.http.malformed(listing.call, f"{type(exc).__name__}: {exc}") from exc
         # Series records wait for their stream (the SDK syncs *_series after *_instances):
         # their raw items wait encoded, a fraction of the memory of nested dicts.
@@ -272,7 +270,7 @@ class ProviderRun:
             for item in listing.items:
                 try:
                     record = self.provider.instance_record(item, read.facts, read.exceptions)
-                except _ODD_BODY as exc:
+                except ODD_BODY as exc:
                     detail = f"an occurrence: {type(exc).__name__}: {exc}"
                     raise self.http.malformed(call, detail) from exc
                 key = record["instance_key"]

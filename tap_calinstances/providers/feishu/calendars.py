@@ -4,6 +4,7 @@ those synced from other providers, which the events API does not serve."""
 from __future__ import annotations
 
 from tap_calinstances.engine.http import Http
+from tap_calinstances.errors import ODD_BODY
 from tap_calinstances.providers import CalendarTarget, Call
 from tap_calinstances.providers.feishu import records
 from tap_calinstances.providers.feishu.settings import APP, FeishuSettings
@@ -25,8 +26,8 @@ def calendars(http: Http, settings: FeishuSettings) -> list[CalendarTarget]:
     for item in listing.items if listing else []:
         try:
             record = records.calendar_record(item)
-        except KeyError as exc:
-            raise http.malformed(call, "a calendar without calendar_id") from exc
+        except ODD_BODY as exc:
+            raise http.malformed(call, f"a calendar: {exc!r}") from exc
         calendar_id = record["calendar_id"]
         if settings.calendar_ids is not None and calendar_id not in settings.calendar_ids:
             continue

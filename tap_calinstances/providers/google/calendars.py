@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tap_calinstances.engine.http import Http
+from tap_calinstances.errors import ODD_BODY
 from tap_calinstances.providers import CalendarTarget, Call
 from tap_calinstances.providers.google import records
 from tap_calinstances.providers.google.settings import GoogleSettings
@@ -43,8 +44,8 @@ def calendars(http: Http, settings: GoogleSettings) -> list[CalendarTarget]:
         for item in listing.items if listing else []:
             try:
                 calendar_id = records.calendar_facts(item).calendar_id
-            except (KeyError, ValueError) as exc:
-                raise http.malformed(call, f"calendar list entry without {exc}") from exc
+            except ODD_BODY as exc:
+                raise http.malformed(call, f"a calendar list entry: {exc!r}") from exc
             if wanted is not None and not _is_wanted(item, calendar_id, wanted):
                 continue
             primary_seen = primary_seen or bool(item.get("primary"))

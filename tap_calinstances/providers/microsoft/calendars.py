@@ -4,6 +4,7 @@ the tenant), each through its own mailbox's budget."""
 from __future__ import annotations
 
 from tap_calinstances.engine.http import Http
+from tap_calinstances.errors import ODD_BODY
 from tap_calinstances.providers import CalendarTarget, Call
 from tap_calinstances.providers.microsoft import records
 from tap_calinstances.providers.microsoft.settings import DIRECTORY, MicrosoftSettings
@@ -29,8 +30,8 @@ def users(http: Http, settings: MicrosoftSettings) -> list[str]:
     for item in listing.items if listing else []:
         try:
             found.append(str(item.get("userPrincipalName") or item["id"]))
-        except KeyError as exc:
-            raise http.malformed(call, "a user without id") from exc
+        except ODD_BODY as exc:
+            raise http.malformed(call, f"a user: {exc!r}") from exc
     return found
 
 
@@ -51,8 +52,8 @@ def calendars(http: Http, settings: MicrosoftSettings) -> list[CalendarTarget]:
         for item in listing.items if listing else []:
             try:
                 record = records.calendar_record(call.principal, item)
-            except KeyError as exc:
-                raise http.malformed(call, "a calendar without id") from exc
+            except ODD_BODY as exc:
+                raise http.malformed(call, f"a calendar: {exc!r}") from exc
             wanted = settings.calendar_ids
             if wanted is not None and record["calendar_id"] not in wanted:
                 continue

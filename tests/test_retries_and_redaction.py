@@ -9,9 +9,13 @@ from typing import Any
 import pytest
 
 from tap_calinstances.engine import http as streams
+from tap_calinstances.engine.scheduler import Scheduler
 from tap_calinstances.errors import ProviderError
+from tap_calinstances.providers import Budget, CalendarTarget
+from tap_calinstances.providers.google import GOOGLE
 from tap_calinstances.redaction import MASK, RedactSecrets, secret_values
 from tap_calinstances.sandbox import Sandbox
+from tap_calinstances.settings import Deadlines
 from tests.harness import run_tap
 
 
@@ -107,3 +111,22 @@ def test_redaction_masks_messages_and_tracebacks() -> None:
     assert record.getMessage() == f"sent {MASK}"
     assert "s3cr3t-value" not in (record.exc_text or "")
     assert MASK in (record.exc_text or "")
+
+
+def test_waiting_on_the_providers_pace_does_not_count_against_the_retry_budget(
+    clean_sandbox: Sandbox, user_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One request per 0.8 s: each request waits longer for its turn than the whole budget.
+    monkeypatch.setattr(streams, "RETRY_BASE_SECONDS", 0.05)
+    settings = GOOGLE.settings(user_config["google"])
+    paced = Scheduler(1, Budget(concurrency=1, requests=1, per_seconds=0.8), "google")
+    http = streams.Http(GOOGLE, settings, paced, Deadlines(retry_budget=0.3))
+    label = settings.principals[0].label
+    target = CalendarTarget("alex@sandbox.example", label, "America/New_York", None, {})
+    # The listing's empty first page passes; its second page fails after waiting its turn,
+    # and is retried instead of ending the run as if the provider had been down 0.8 s.
+    clean_sandbox.set_faults(server_error_every=2)
+    listing = http.listing(GOOGLE.change_listing(target, None))
+    paced.close()
+    assert listing is not None and len(listing.items) == 4
+    assert [r.fault for r in clean_sandbox.requests] == [None, "server_error", None]

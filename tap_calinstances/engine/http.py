@@ -6,8 +6,9 @@ its own ``requests.Session`` (sessions are not guaranteed thread-safe).
 
 Deadlines: every attempt is bounded by the connect and read timeouts; a request retries
 until its tries or the retry budget run out (then its calendar fails, the run goes on), and
-the run stops once no request at all succeeded for the retry budget. A stalled provider thus
-costs at most the budget plus one attempt's timeouts.
+the run stops once no request at all succeeded for the retry budget since an attempt first
+failed. A stalled provider thus costs at most the budget plus one attempt's timeouts; time
+spent waiting for the provider's pace (its rate limits) never counts.
 """
 
 from __future__ import annotations
@@ -95,9 +96,10 @@ class Http:
         self._tokens: dict[str, TokenPolicy] = {}
         self._tokens_lock = threading.Lock()
         self._local = threading.local()
-        # When a request last succeeded (or the run started): the run's retry budget counts
-        # from here. One float, written whole: no lock needed.
-        self._progress = time.monotonic()
+        # When the attempt that started the current trouble was sent (None: the last
+        # request succeeded): the run's retry budget counts from there, so that waiting on
+        # the provider's pace never counts. Written whole by any thread: no lock needed.
+        self._trouble_since: float | None = None
 
     # -- what providers and the run call ----------------------------------------------------
 
@@ -255,7 +257,7 @@ class Http:
 
     def _send(self, call: Call, url: str, params: dict[str, Any]) -> requests.Response:
         """One request, retried as the provider's error table says."""
-        started = time.monotonic()
+        failing: float | None = None  # when this request's first failed attempt was sent
         refreshed = False
         tries = 0
         auth = self.authenticator(call.principal)
@@ -269,6 +271,7 @@ class Http:
         while True:
             self.scheduler.pace(call.principal)
             tries += 1
+            attempt = time.monotonic()
             prepared = requests.Request(
                 "GET", url, params=params, headers=dict(self.provider.headers)
             ).prepare()
@@ -314,13 +317,14 @@ class Http:
                 found = self.provider.classify(response)
                 auth.answered(token, accepted=found is None or found.action is not Action.REFRESH)
                 if found is None:
-                    self._progress = time.monotonic()
+                    self._trouble_since = None
                     self.scheduler.succeeded(call.principal)
                     return response
                 verdict = found
                 what = f"{self.provider.name}: HTTP {status} {verdict.reason} on {endpoint}"
             if verdict.action is Action.RETRY:
-                wait = self._retry_wait(call, verdict, what, tries, started)
+                failing = failing or attempt
+                wait = self._retry_wait(call, verdict, what, (tries, failing, attempt))
                 if status in RATE_LIMIT_STATUSES:
                     self.scheduler.slow_down(call.principal, wait)
                 log.warning("%s; retry %d in %.1f s", what, tries, wait)
@@ -350,13 +354,19 @@ class Http:
             raise ProviderError(f"{what}: {advice}", **self._context(call))
 
     def _retry_wait(
-        self, call: Call, verdict: Verdict, what: str, tries: int, started: float
+        self, call: Call, verdict: Verdict, what: str, times: tuple[int, float, float]
     ) -> float:
-        """Seconds to wait before the next try, or the error that ends the retries."""
+        """Seconds to wait before the next try, or the error that ends the retries.
+        ``times``: tries so far, when the request's first and latest failed attempts were
+        sent (waiting on the provider's pace before them never counts)."""
+        tries, failing, attempt = times
         wait = retry_waits(verdict.wait_seconds, tries - 1)
         now = time.monotonic()
         budget = self.deadlines.retry_budget
-        idle = now - self._progress
+        since = self._trouble_since  # once: another thread may reset it meanwhile
+        if since is None:
+            since = self._trouble_since = attempt
+        idle = now - since
         if idle + wait > budget:
             raise ProviderError(
                 f"{what}; no request to {self.provider.name} succeeded for {idle:.0f} s and the "
@@ -365,7 +375,7 @@ class Http:
                 "tap later",
                 **self._context(call),
             )
-        elapsed = now - started
+        elapsed = now - failing
         if tries >= RETRY_MAX_TRIES or elapsed + wait > budget:
             raise CalendarReadError(
                 f"{what}; gave up after {tries} tries in {elapsed:.0f} s. The provider is "

@@ -369,10 +369,10 @@ class Http:
         idle = now - since
         if idle + wait > budget:
             raise ProviderError(
-                f"{what}; no request to {self.provider.name} succeeded for {idle:.0f} s and the "
-                f"retry budget is {budget:g} s (retry_budget_seconds): the provider is down, "
-                "throttling hard or unreachable from here. STATE so far is valid: re-run the "
-                "tap later",
+                f"{what}; no request to {self.provider.name} succeeded for {idle:.0f} s, and "
+                f"waiting {wait:.1f} s more would pass the retry budget of {budget:g} s "
+                "(retry_budget_seconds): the provider is down, throttling hard or unreachable "
+                "from here. STATE so far is valid: re-run the tap later",
                 **self._context(call),
             )
         elapsed = now - failing

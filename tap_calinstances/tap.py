@@ -15,11 +15,13 @@ from typing_extensions import override
 
 from tap_calinstances import redaction
 from tap_calinstances import settings as common
-from tap_calinstances.engine.streams import provider_streams
+from tap_calinstances.engine.streams import KINDS, provider_streams
 from tap_calinstances.providers import registry
 from tap_calinstances.writer import SingerWriter
 
 PROVIDERS = registry()
+# Each provider's streams in the order they are synced: see TapCalInstances.streams.
+SYNC_ORDER = [f"{name}_{kind}" for name in PROVIDERS for kind in KINDS]
 
 # The tap's own settings. The SDK appends its built-in ones (stream maps, flattening, batch)
 # to ``config_jsonschema`` in place, so this copy is what meltano.yml and the secret list
@@ -130,6 +132,17 @@ class TapCalInstances(Tap):
                 if sub_prop.get("secret"):
                     paths.append(f"{name}.{sub}")
         return paths
+
+    @property
+    @override
+    def streams(self) -> dict[str, Stream]:
+        # The SDK sorts streams by name, which syncs each provider's series after its
+        # instances and keeps every series record in memory until then: sync in the order
+        # of discovery instead: calendars, series, instances.
+        streams = super().streams
+        if list(streams) != SYNC_ORDER:
+            streams = self._streams = {name: streams[name] for name in SYNC_ORDER}
+        return streams
 
     @override
     def discover_streams(self) -> list[Stream]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tap_calinstances.tap import TapCalInstances
+from tap_calinstances.writer import SingerWriter
 
 TAP = str(Path(sys.executable).parent / "tap-calinstances")
 
@@ -56,7 +57,12 @@ def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> TapR
     raw, err = io.BytesIO(), io.StringIO()
     out = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        TapCalInstances(config=config, state=state or {}).sync_all()
+        tap = TapCalInstances(config=config, state=state or {})
+        try:
+            tap.sync_all()
+        finally:  # what a process does at exit: records after the last STATE still leave
+            if isinstance(tap.message_writer, SingerWriter):
+                tap.message_writer.flush()
     text = raw.getvalue().decode("utf-8")
     return TapRun(_parse(text), err.getvalue(), 0, text)
 

@@ -79,8 +79,11 @@ class Scheduler:
         self._threads: list[threading.Thread] = []
         self._closed = False
         self.cancelled = threading.Event()
-        # Installed by the run: whether a task of this priority must wait (memory bound).
-        self.hold_back: Callable[[int], bool] = lambda _priority: False
+        # Installed by the run: whether a task of this priority must wait, given how many
+        # tasks are running (the memory bound).
+        self.hold_back: Callable[[int, int], bool] = lambda _priority, _running: False
+        self._running = 0
+        self._held = False  # a worker waits because of hold_back
 
     # -- submitting ------------------------------------------------------------------------
 
@@ -112,7 +115,12 @@ class Scheduler:
     def wake(self) -> None:
         """Something ``hold_back`` depends on changed."""
         with self._cond:
-            self._cond.notify_all()
+            # One worker, which wakes the next if there is more to do (see _work): waking
+            # all of them for each batch of records written cost a tenth of a fast run in
+            # GIL hand-overs, most of them to find the work held back again.
+            if self._held:
+                self._held = False
+                self._cond.notify()
 
     def close(self) -> None:
         """Stop the workers; tasks not started are cancelled, running ones are told to stop."""
@@ -197,11 +205,13 @@ class Scheduler:
             if not (state.waiting and state.waiting[0].seq == seq and state.has_room()):
                 heapq.heappop(self._ready)  # stale: consumed, or the principal is full
                 continue
-            if self.hold_back(priority):
+            if self.hold_back(priority, self._running):
+                self._held = True
                 return None  # the best task waits, so every other one does too
             heapq.heappop(self._ready)
             task = heapq.heappop(state.waiting)
             state.running += 1
+            self._running += 1
             self._offer(principal, state)
             return task
         return None
@@ -215,11 +225,14 @@ class Scheduler:
                         return
                     self._cond.wait(timeout=0.5)
                     task = self._pick()
+                if self._ready:
+                    self._cond.notify()  # more may be runnable: pass the turn on
             try:
                 task.work()
             finally:
                 with self._cond:
                     state = self._principals[task.principal]
                     state.running -= 1
+                    self._running -= 1
+                    # The one task this frees room for is picked by this thread next.
                     self._offer(task.principal, state)
-                    self._cond.notify_all()

@@ -50,7 +50,7 @@ def test_lower_priorities_start_first() -> None:
 def test_held_back_priorities_wait_until_released() -> None:
     scheduler = Scheduler(workers=2, budget=Budget(4, 10_000, 60.0), name="t")
     release = threading.Event()
-    scheduler.hold_back = lambda priority: priority > 0 and not release.is_set()
+    scheduler.hold_back = lambda priority, _running: priority > 0 and not release.is_set()
     later = scheduler.submit("a", 1, lambda: "later")
     now = scheduler.submit("a", 0, lambda: "now")
     assert now.result(timeout=2) == "now"

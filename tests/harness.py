@@ -41,6 +41,17 @@ class TapRun:
     def by_key(self, stream: str = "google_instances") -> dict[str, dict[str, Any]]:
         return {r["instance_key"]: r for r in self.records(stream)}
 
+    def occurrences(self, provider: str, summary: str) -> dict[str, dict[str, Any]]:
+        """Occurrences of the one series called ``summary``, by original start (UTC)."""
+        (series_id,) = {
+            s["series_id"] for s in self.records(f"{provider}_series") if s["summary"] == summary
+        }
+        return {
+            r["original_start_at"]: r
+            for r in self.records(f"{provider}_instances")
+            if r["series_id"] == series_id
+        }
+
     def duplicates(self, stream: str, keys: tuple[str, ...]) -> list[tuple[Any, ...]]:
         counts = Counter(tuple(r[k] for k in keys) for r in self.records(stream))
         return [key for key, n in counts.items() if n > 1]

@@ -127,7 +127,7 @@ def test_a_token_refused_even_fresh_stops_after_one_refresh(
     clean_sandbox: Sandbox, config: dict[str, Any], tmp_path: Path
 ) -> None:
     clean_sandbox.set_faults(reject_tokens=True)
-    run = run_cli(config, tmp_path)
+    run = run_cli(config, tmp_path, timeout=60)  # a tap refreshing forever would hang
     assert run.returncode != 0
     (message,) = {line for line in errors(run) if "even with a fresh token" in line}
     assert "InvalidAuthenticationToken" in message and "Calendars.Read" in message

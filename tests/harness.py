@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -66,8 +67,17 @@ def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> TapR
     # The tap writes Singer messages as bytes to stdout's buffer, as on a real pipe.
     raw, err = io.BytesIO(), io.StringIO()
     out = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        TapCalInstances(config=config, state=state or {}).sync_all()
+    # The log lands in `stderr` whatever handlers earlier tests left on the root logger
+    # (a CLI run in this process binds one to the stderr of its day; pytest adds its own).
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s | %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            TapCalInstances(config=config, state=state or {}).sync_all()
+    finally:
+        root.removeHandler(handler)
     text = raw.getvalue().decode("utf-8")
     return TapRun(_parse(text), err.getvalue(), 0, text)
 

@@ -67,9 +67,14 @@ class TokenPolicy(OAuthAuthenticator):
         age = datetime.datetime.now(datetime.UTC) - self.last_refreshed
         return age + self.expiry_margin < datetime.timedelta(seconds=self.expires_in)
 
-    def invalidate(self) -> None:
-        """Forget the token, so that the next request fetches a new one."""
+    def invalidate(self, refused: str | None = None) -> None:
+        """Forget the token, so that the next request fetches a new one. ``refused`` is the
+        Authorization header a refused request carried: requests in flight together see
+        one expiry together, and a token another worker already fetched is kept, so that
+        one expiry costs one new token."""
         with self._lock:
+            if refused is not None and refused != f"Bearer {self.access_token}":
+                return
             self.access_token = None
             self.last_refreshed = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -42,6 +43,17 @@ class TapRun:
     def by_key(self, stream: str = "google_instances") -> dict[str, dict[str, Any]]:
         return {r["instance_key"]: r for r in self.records(stream)}
 
+    def occurrences(self, provider: str, summary: str) -> dict[str, dict[str, Any]]:
+        """Occurrences of the one series called ``summary``, by original start (UTC)."""
+        (series_id,) = {
+            s["series_id"] for s in self.records(f"{provider}_series") if s["summary"] == summary
+        }
+        return {
+            r["original_start_at"]: r
+            for r in self.records(f"{provider}_instances")
+            if r["series_id"] == series_id
+        }
+
     def duplicates(self, stream: str, keys: tuple[str, ...]) -> list[tuple[Any, ...]]:
         counts = Counter(tuple(r[k] for k in keys) for r in self.records(stream))
         return [key for key, n in counts.items() if n > 1]
@@ -56,13 +68,22 @@ def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> TapR
     # The tap writes Singer messages as bytes to stdout's buffer, as on a real pipe.
     raw, err = io.BytesIO(), io.StringIO()
     out = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        tap = TapCalInstances(config=config, state=state or {})
-        try:
-            tap.sync_all()
-        finally:  # what a process does at exit: records after the last STATE still leave
-            if isinstance(tap.message_writer, SingerWriter):
-                tap.message_writer.flush()
+    # The log lands in `stderr` whatever handlers earlier tests left on the root logger
+    # (a CLI run in this process binds one to the stderr of its day; pytest adds its own).
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s | %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            tap = TapCalInstances(config=config, state=state or {})
+            try:
+                tap.sync_all()
+            finally:  # as a process does at exit: records after the last STATE still leave
+                if isinstance(tap.message_writer, SingerWriter):
+                    tap.message_writer.flush()
+    finally:
+        root.removeHandler(handler)
     text = raw.getvalue().decode("utf-8")
     return TapRun(_parse(text), err.getvalue(), 0, text)
 

@@ -277,7 +277,7 @@ class Http:
                 if refreshed:  # a second 401 means the grant itself is bad
                     raise AuthError(f"{what} even with a fresh token: {verdict.advice}")
                 refreshed = True
-                auth.invalidate()
+                auth.invalidate(prepared.headers.get("Authorization"))
                 log.info("%s; fetching a new token", what)
                 continue
             if verdict.action is Action.SKIP and call.skippable:

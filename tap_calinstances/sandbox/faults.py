@@ -58,6 +58,12 @@ class Faults:
     # Business errors on HTTP 200 with the error in the body, as Feishu's gateway answers
     # many of them; providers that never do this ignore it.
     errors_on_http_200: bool = False
+    # Provider error codes answered on purpose, as (code, target, times): API requests whose
+    # decoded path contains `target` (a calendar or event id, "/instances", or "" for
+    # every request) get the provider's error `code`, with the HTTP status its reference
+    # documents, on the first `times` matching requests (0: on all of them). Counting
+    # starts again whenever the switches are set. Only Feishu renders codes (its numbers).
+    error_codes: tuple[tuple[int, str, int], ...] = field(default=())
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -67,6 +73,7 @@ class Faults:
         if isinstance(self.forbidden_calendars, str):
             raise ValueError("forbidden_calendars must be a list of calendar ids")
         object.__setattr__(self, "forbidden_calendars", tuple(self.forbidden_calendars))
+        object.__setattr__(self, "error_codes", _error_codes(self.error_codes))
 
     def decide(self, number: int) -> str | None:
         """The fault that API request `number` (counted from 1) gets, or None."""
@@ -95,8 +102,25 @@ class Faults:
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["forbidden_calendars"] = list(self.forbidden_calendars)
+        data["error_codes"] = [list(entry) for entry in self.error_codes]
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Faults:
         return cls().replace(**data)
+
+
+def _error_codes(value: Any) -> tuple[tuple[int, str, int], ...]:
+    """`error_codes` as a tuple of (code, target, times), from tuples or JSON lists."""
+    if isinstance(value, str):
+        raise ValueError("error_codes must be a list of [code, target, times]")
+    entries = []
+    for entry in value or ():
+        if isinstance(entry, str) or len(entry) != 3:
+            raise ValueError("each error_codes entry is [code, target, times]")
+        code, target, times = entry
+        valid = isinstance(code, int) and isinstance(target, str)
+        if not valid or not isinstance(times, int) or times < 0:
+            raise ValueError("error_codes entries are [integer code, target string, times >= 0]")
+        entries.append((code, target, times))
+    return tuple(entries)

@@ -58,12 +58,14 @@ class Faults:
     # Business errors on HTTP 200 with the error in the body, as Feishu's gateway answers
     # many of them; providers that never do this ignore it.
     errors_on_http_200: bool = False
-    # Provider error codes answered on purpose, as (code, target, times): API requests whose
-    # decoded path contains `target` (a calendar or event id, "/instances", or "" for
-    # every request) get the provider's error `code`, with the HTTP status its reference
-    # documents, on the first `times` matching requests (0: on all of them). Counting
-    # starts again whenever the switches are set. Only Feishu renders codes (its numbers).
-    error_codes: tuple[tuple[int, str, int], ...] = field(default=())
+    # Provider error codes answered on purpose, as (code, target, times[, status]): API
+    # requests whose decoded path and query (`path?query`) contain `target` (a calendar or
+    # event id, "/instances", "page_token=", or "" for every request) get the provider's
+    # error `code`, on the first `times` matching requests (0: on all of them), with the
+    # HTTP status its reference documents or `status` (Feishu's gateway sends 99991400 on
+    # 400 too). Counting starts again whenever the switches are set. Only Feishu renders
+    # codes (its numbers).
+    error_codes: tuple[tuple[int, str, int, int], ...] = field(default=())
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -110,17 +112,20 @@ class Faults:
         return cls().replace(**data)
 
 
-def _error_codes(value: Any) -> tuple[tuple[int, str, int], ...]:
-    """`error_codes` as a tuple of (code, target, times), from tuples or JSON lists."""
+def _error_codes(value: Any) -> tuple[tuple[int, str, int, int], ...]:
+    """`error_codes` as (code, target, times, status) tuples, from tuples or JSON lists;
+    status 0 is the code's documented one."""
     if isinstance(value, str):
-        raise ValueError("error_codes must be a list of [code, target, times]")
+        raise ValueError("error_codes must be a list of [code, target, times(, status)]")
     entries = []
     for entry in value or ():
-        if isinstance(entry, str) or len(entry) != 3:
-            raise ValueError("each error_codes entry is [code, target, times]")
-        code, target, times = entry
-        valid = isinstance(code, int) and isinstance(target, str)
-        if not valid or not isinstance(times, int) or times < 0:
-            raise ValueError("error_codes entries are [integer code, target string, times >= 0]")
-        entries.append((code, target, times))
+        if isinstance(entry, str) or len(entry) not in (3, 4):
+            raise ValueError("each error_codes entry is [code, target, times(, status)]")
+        code, target, times, status = (*entry, 0)[:4]
+        numbers = all(isinstance(n, int) and n >= 0 for n in (code, times, status))
+        if not numbers or not isinstance(target, str):
+            raise ValueError(
+                "error_codes entries are [code, target string, times >= 0(, HTTP status)]"
+            )
+        entries.append((code, target, times, status))
     return tuple(entries)

@@ -172,6 +172,17 @@ def test_error_codes_answer_the_requests_they_target_with_feishu_statuses(sb: Sa
             193003,
         )
     assert sb.requests[-1].fault == "code 193003"
+    sb.set_faults(error_codes=[[99991400, "", 1, 400]])
+    gateway = get(sb, CALENDARS, token)
+    assert (code(gateway), gateway.headers["x-ogw-ratelimit-reset"]) == ((400, 99991400), "1")
+    sb.set_faults(error_codes=[[190008, "page_token=", 1]])
+    sb.set_limits(page_size=2)
+    try:
+        first = data(get(sb, events_path(TEAM), token, page_size=50))
+        again = get(sb, events_path(TEAM), token, page_size=50, page_token=first["page_token"])
+        assert code(again) == (400, 190008)
+    finally:
+        sb.set_limits(page_size=0)
     # Setting the switches again starts the counts again.
     sb.set_faults(error_codes=[[190006, "", 1]], errors_on_http_200=True)
     assert code(get(sb, CALENDARS, token)) == (200, 190006)
@@ -181,5 +192,5 @@ def test_error_codes_answer_the_requests_they_target_with_feishu_statuses(sb: Sa
 def test_error_codes_must_be_feishu_codes(sb: Sandbox) -> None:
     with pytest.raises(ValueError, match="Feishu has no code 12345"):
         sb.set_faults(error_codes=[[12345, "", 0]])
-    with pytest.raises(ValueError, match="times >= 0"):
+    with pytest.raises(ValueError, match=r"times >= 0\(, HTTP status\)"):
         sb.set_faults(error_codes=[[191000, "", -1]])

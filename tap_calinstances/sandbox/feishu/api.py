@@ -79,9 +79,10 @@ class FeishuCalendarApi:
         return self._tenant.handle(request)
 
     def api(self, request: Request, call: Call) -> ApiResult:
-        code = self._coded(request.path, call.faults)
-        if code is not None:
-            return ApiResult(errors.coded(code, call.faults), f"code {code}")
+        coded = self._coded(request.full_path, call.faults)
+        if coded is not None:
+            code, status = coded
+            return ApiResult(errors.coded(code, status, call.faults), f"code {code}")
         adapter = self._routes.bind_to_environ(request.environ)
         try:
             endpoint, args = adapter.match()
@@ -98,17 +99,18 @@ class FeishuCalendarApi:
         except FeishuError as error:
             return ApiResult(error.response(call.faults))
 
-    def _coded(self, path: str, faults: Faults) -> int | None:
-        """The error code the error_codes switch asks for on this request, if any."""
+    def _coded(self, path: str, faults: Faults) -> tuple[int, int] | None:
+        """The error code (and HTTP status, 0: documented) the error_codes switch asks
+        for on this request (its decoded path and its query), if any."""
         if not faults.error_codes:
             return None
         with self._coded_lock:
             if self._coded_for is not faults:
                 self._coded_for, self._coded_uses = faults, [0] * len(faults.error_codes)
-            for index, (code, target, times) in enumerate(faults.error_codes):
+            for index, (code, target, times, status) in enumerate(faults.error_codes):
                 if target in path and (times == 0 or self._coded_uses[index] < times):
                     self._coded_uses[index] += 1
-                    return code
+                    return code, status
         return None
 
     def unauthenticated(self, reason: str) -> Response:

@@ -135,16 +135,16 @@ def check_faults(faults: Faults) -> None:
     # provider's signal (Google's 403, userRateLimitExceeded) get Feishu's usual answer.
     if faults.deleted_occurrences not in ("", "absent", "cancelled"):
         raise ValueError("deleted_occurrences must be absent or cancelled")
-    unknown = sorted({code for code, _, _ in faults.error_codes} - set(CODES))
+    unknown = sorted({entry[0] for entry in faults.error_codes} - set(CODES))
     if unknown:
         raise ValueError(f"error_codes: Feishu has no code {unknown[0]}; known: {sorted(CODES)}")
 
 
-def coded(code: int, faults: Faults) -> Response:
-    """An answer with `code` asked for by the error_codes switch."""
+def coded(code: int, status: int, faults: Faults) -> Response:
+    """An answer with `code` asked for by the error_codes switch (status 0: documented)."""
     if code == GATEWAY_RATE_LIMITED:
-        return rate_limited(code)
-    return FeishuError(code).response(faults)
+        return rate_limited(code, status or 429)
+    return FeishuError(code, status=status or None).response(faults)
 
 
 def rate_limited(code: int, status: int = 429, reset_s: float = 1.0) -> Response:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import sys
+import weakref
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.singerlib import StateMessage
@@ -20,14 +21,14 @@ from singer_sdk.singerlib.encoding.simple import Message
 from typing_extensions import override
 
 CHUNK_BYTES = 1 << 20
+_LIVE: weakref.WeakSet[SingerWriter] = weakref.WeakSet()
 
 
 class SingerWriter(MsgSpecWriter):
     def __init__(self) -> None:
         super().__init__()
         self._pending = bytearray()
-        # Records after the last STATE still reach the target if the run fails.
-        atexit.register(self.flush)
+        _LIVE.add(self)
 
     @override
     def write_message(self, message: Message) -> None:
@@ -46,3 +47,10 @@ class SingerWriter(MsgSpecWriter):
     def flush(self) -> None:
         self._write()
         sys.stdout.flush()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    """Records after the last STATE still reach the target if the run fails."""
+    for writer in list(_LIVE):
+        writer.flush()

@@ -26,6 +26,8 @@ class TapRun:
     stderr: str = ""
     returncode: int = 0
     stdout: str = field(default="", repr=False)
+    # The tap's own log lines (notes, warnings) of an in-process run, level and message.
+    logs: list[str] = field(default_factory=list, repr=False)
 
     def records(self, stream: str) -> list[dict[str, Any]]:
         return [
@@ -63,8 +65,21 @@ def _parse(stdout: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
 
 
-def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> TapRun:
-    """Sync every stream in this process and collect the Singer messages."""
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.levelname} {record.getMessage()}")
+
+
+def run_tap(
+    config: dict[str, Any],
+    state: dict[str, Any] | None = None,
+    catalog: dict[str, Any] | None = None,
+) -> TapRun:
+    """Sync every stream in this process and collect the Singer messages and log lines."""
     # The tap writes Singer messages as bytes to stdout's buffer, as on a real pipe.
     raw, err = io.BytesIO(), io.StringIO()
     out = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
@@ -73,10 +88,14 @@ def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> TapR
     handler = logging.StreamHandler(err)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s | %(message)s"))
     root = logging.getLogger()
+    logger, collect = logging.getLogger("tap-calinstances"), _Collect()
+    level = logger.level
     root.addHandler(handler)
+    logger.addHandler(collect)
+    logger.setLevel(min(level or logging.INFO, logging.INFO))
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            tap = TapCalInstances(config=config, state=state or {})
+            tap = TapCalInstances(config=config, state=state or {}, catalog=catalog)
             try:
                 tap.sync_all()
             finally:  # as a process does at exit: records after the last STATE still leave
@@ -84,8 +103,10 @@ def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> TapR
                     tap.message_writer.flush()
     finally:
         root.removeHandler(handler)
+        logger.removeHandler(collect)
+        logger.setLevel(level)
     text = raw.getvalue().decode("utf-8")
-    return TapRun(_parse(text), err.getvalue(), 0, text)
+    return TapRun(_parse(text), err.getvalue(), 0, text, collect.lines)
 
 
 def run_cli(

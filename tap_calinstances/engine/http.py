@@ -230,7 +230,7 @@ class Http:
         tries = 0
         auth = self.authenticator(call.principal)
         while True:
-            self.scheduler.pace(call.principal)
+            answered = self.scheduler.pace(call.principal)
             tries += 1
             prepared = requests.Request(
                 "GET", url, params=params, headers=dict(self.provider.headers)
@@ -257,6 +257,8 @@ class Http:
                     f"{self.provider.name}: HTTP {response.status_code} {verdict.reason} on "
                     f"{call.where} (GET {call.path})"
                 )
+            finally:
+                answered()
             if verdict.action is Action.RETRY:
                 wait = retry_waits(verdict.wait_seconds, tries - 1)
                 elapsed = time.monotonic() - started

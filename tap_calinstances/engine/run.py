@@ -269,6 +269,8 @@ class ProviderRun:
                 original = datetime.fromisoformat(record["original_start_at"])
                 (cancelled if record["status"] == "cancelled" else emitted).add(original)
                 records.append(record)
+        if read.facts.summary is None:
+            read = _with_series_summary(read, records)
         if not self.provider.reports_deletions:
             synthesized = vanished(self.provider.name, read, each.window, emitted | cancelled)
             records += synthesized
@@ -352,6 +354,21 @@ class ProviderRun:
             target = CalendarTarget(calendar_id, "", "UTC", memory.owner_id, {})
             plans.append(gone_plan(target, memory, self.window))
         return plans
+
+
+def _with_series_summary(read: SeriesRead, records: list[dict[str, Any]]) -> SeriesRead:
+    """A series re-read because only an occurrence changed is known from STATE, which keeps
+    no summary; its cancellations carry the series' summary all the same (contract 4),
+    and any occurrence the provider did not modify has it."""
+    summary = next(
+        (
+            r["summary"]
+            for r in records
+            if r["instance_id"] and not r["is_exception"] and r["status"] != "cancelled"
+        ),
+        None,
+    )
+    return replace(read, facts=replace(read.facts, summary=summary)) if summary else read
 
 
 def _encoded(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -21,14 +21,18 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from tap_calinstances.providers import Budget
 
 T = TypeVar("T")
-# The provider counts requests on arrival, later than we count them on sending: keep a
-# margin so that jitter never tips a full window over the provider's limit.
+# The provider counts requests on arrival, somewhere between our sending and its answer;
+# requests are counted from their sending until a window's length after their answer (see
+# _Window), and a margin stays for clocks and what the provider counts that we do not.
 RATE_MARGIN = 0.95
+# How often a full window whose requests are all still in flight looks again.
+IN_FLIGHT_POLL = 0.02
 # Successful requests that win back one step of concurrency after a rate-limit answer.
 RECOVERY_STEP = 20
 
@@ -46,6 +50,32 @@ class _Task:
     future: Future[Any] = field(compare=False)
 
 
+class _Window:
+    """One rate limit of a principal: ``rate`` requests in any ``period`` seconds.
+
+    A request counts from its sending until ``period`` after its answer. The provider
+    counts it from its arrival, which lies in between, so this count is never below the
+    provider's, whatever the delay between sending and arriving (measured: counting from
+    the sending alone let 1 to 7 of 100 requests over Feishu's 50 a second in the sandbox).
+    """
+
+    def __init__(self, rate: int, period: float) -> None:
+        self.rate = rate
+        self.period = period
+        self.in_flight = 0
+        # When each answered request stops counting: answers are recorded in time order
+        # and the period is fixed, so this is sorted.
+        self.until = deque[float]()
+
+    def wait(self, now: float) -> float:
+        """Seconds until one more request fits (0: now)."""
+        while self.until and self.until[0] <= now:
+            self.until.popleft()
+        if self.in_flight + len(self.until) < self.rate:
+            return 0.0
+        return self.until[0] - now if self.until else IN_FLIGHT_POLL
+
+
 class _Principal:
     """Pacing and concurrency of one principal."""
 
@@ -56,9 +86,8 @@ class _Principal:
         self.waiting: list[_Task] = []
         self.successes = 0
         self.paused_until = 0.0
-        # One sliding window per limit: (requests allowed, seconds, send times).
         self.windows = [
-            (max(1, int(requests * RATE_MARGIN)), seconds, deque[float]())
+            _Window(max(1, int(requests * RATE_MARGIN)), seconds)
             for requests, seconds in budget.windows
         ]
         self.lock = threading.Lock()
@@ -137,24 +166,28 @@ class Scheduler:
 
     # -- pacing, called by requests on worker threads ---------------------------------------
 
-    def pace(self, principal: str) -> None:
-        """Wait until ``principal`` may send one more request, and count it."""
+    def pace(self, principal: str) -> Callable[[], None]:
+        """Wait until ``principal`` may send one more request, and count it. Call what it
+        returns when the answer (or the failure) is back."""
         state = self._principal(principal)
         while True:
             with state.lock:
                 now = time.monotonic()
-                wait = state.paused_until - now
-                for rate, period, sent in state.windows:
-                    while sent and sent[0] <= now - period:
-                        sent.popleft()
-                    if len(sent) >= rate:
-                        wait = max(wait, sent[0] + period - now)
+                wait = max(state.paused_until - now, *(w.wait(now) for w in state.windows))
                 if wait <= 0:
-                    for _, _, sent in state.windows:
-                        sent.append(now)
-                    return
+                    for window in state.windows:
+                        window.in_flight += 1
+                    return partial(self._answered, state)
             if self.cancelled.wait(min(wait, 1.0)):
                 raise Cancelled(self._name)
+
+    @staticmethod
+    def _answered(state: _Principal) -> None:
+        with state.lock:
+            now = time.monotonic()
+            for window in state.windows:
+                window.in_flight -= 1
+                window.until.append(now + window.period)
 
     def slow_down(self, principal: str, seconds: float) -> None:
         """The provider said "too many": fewer at once, and none for ``seconds``."""

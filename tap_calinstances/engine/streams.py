@@ -22,6 +22,7 @@ from tap_calinstances import record_schemas
 from tap_calinstances import settings as common
 from tap_calinstances.engine.run import ProviderRun
 from tap_calinstances.providers import Provider
+from tap_calinstances.writer import SingerWriter
 
 KINDS = ("calendars", "series", "instances")
 
@@ -134,6 +135,12 @@ class EngineStream(Stream):
         except BaseException:
             self._holder.close()
             raise
+        finally:
+            # A stream can end without a STATE message after it (a dry run's record limit
+            # closes it early): its records leave now, not at exit.
+            writer = self._tap.message_writer
+            if isinstance(writer, SingerWriter):
+                writer.flush()
         self._holder.done(self.kind)
 
     def records(self, run: ProviderRun) -> Iterable[dict[str, Any]]:

@@ -71,6 +71,14 @@ class Faults:
     # Paging links built on this origin (scheme://host:port) instead of the request's own,
     # as behind a proxy that does not rewrite them (Graph's @odata.nextLink); "" for none.
     next_link_origin: str = ""
+    # Provider error codes answered on purpose, as (code, target, times[, status]): API
+    # requests whose decoded path and query (`path?query`) contain `target` (a calendar or
+    # event id, "/instances", "page_token=", or "" for every request) get the provider's
+    # error `code`, on the first `times` matching requests (0: on all of them), with the
+    # HTTP status its reference documents or `status` (Feishu's gateway sends 99991400 on
+    # 400 too). Counting starts again whenever the switches are set. Only Feishu renders
+    # codes (its numbers).
+    error_codes: tuple[tuple[int, str, int, int], ...] = field(default=())
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -82,6 +90,7 @@ class Faults:
             if isinstance(value, str):
                 raise ValueError(f"{name} must be a list")
             object.__setattr__(self, name, tuple(value or ()))
+        object.__setattr__(self, "error_codes", _error_codes(self.error_codes))
 
     def decide(self, number: int) -> str | None:
         """The fault that API request `number` (counted from 1) gets, or None."""
@@ -112,8 +121,28 @@ class Faults:
         data = dataclasses.asdict(self)
         for name in _LISTS:
             data[name] = list(getattr(self, name))
+        data["error_codes"] = [list(entry) for entry in self.error_codes]
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Faults:
         return cls().replace(**data)
+
+
+def _error_codes(value: Any) -> tuple[tuple[int, str, int, int], ...]:
+    """`error_codes` as (code, target, times, status) tuples, from tuples or JSON lists;
+    status 0 is the code's documented one."""
+    if isinstance(value, str):
+        raise ValueError("error_codes must be a list of [code, target, times(, status)]")
+    entries = []
+    for entry in value or ():
+        if isinstance(entry, str) or len(entry) not in (3, 4):
+            raise ValueError("each error_codes entry is [code, target, times(, status)]")
+        code, target, times, status = (*entry, 0)[:4]
+        numbers = all(isinstance(n, int) and n >= 0 for n in (code, times, status))
+        if not numbers or not isinstance(target, str):
+            raise ValueError(
+                "error_codes entries are [code, target string, times >= 0(, HTTP status)]"
+            )
+        entries.append((code, target, times, status))
+    return tuple(entries)

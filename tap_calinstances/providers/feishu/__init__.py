@@ -171,7 +171,9 @@ class Feishu:
                 "end_time": str(int((span.end + EDGE).timestamp())),
                 "page_size": INSTANCES_PAGE,
             },
-            where=f"calendar {target.calendar_id}",
+            # A skipped series (193001, 193003, 195100) is named in the warning, not just
+            # its calendar.
+            where=f"series {series_id} of calendar {target.calendar_id}",
         )
 
     def instance_record(

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import msgspec
 import requests
 
+from tap_calinstances import redaction
 from tap_calinstances.auth import TokenPolicy, origin
 from tap_calinstances.engine.scheduler import Cancelled, Scheduler
 from tap_calinstances.errors import (
@@ -213,6 +214,7 @@ class Http:
                 os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
             )
             session.trust_env = False
+            session.hooks["response"].append(redaction.log_error_body)
         return session
 
     def authenticator(self, principal: str) -> TokenPolicy:

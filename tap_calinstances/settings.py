@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -113,6 +114,31 @@ def _bounds_problem(name: str, schema: Mapping[str, Any], value: Any) -> str:
     if low is not None and high is not None:
         return f"{name} must be between {low} and {high}"
     return f"{name} must be at least {low}" if low is not None else f"{name} must be at most {high}"
+
+
+def env_problems(schema: Mapping[str, Any], prefix: str, environ: Mapping[str, str]) -> list[str]:
+    """Environment variables (``--config ENV``) the SDK cannot convert to their setting's
+    type: it would stop with a bare ValueError quoting the value."""
+    problems: list[str] = []
+    for key, prop in schema.get("properties", {}).items():
+        name = prefix + key.upper().replace("-", "_")
+        if name not in environ:
+            continue
+        kinds = prop.get("type", [])
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        value = environ[name]
+        if "integer" in kinds and not value.strip().lstrip("+-").isdigit():
+            problems.append(f"{name} (the setting {key}) must be a whole number")
+        elif "object" in kinds and not isinstance(_json_or_none(value), dict):
+            problems.append(f"{name} (the setting {key}) must be a JSON object")
+    return problems
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def parse_datetime(setting: str, value: Any, problems: list[str]) -> datetime | None:

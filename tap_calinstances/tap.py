@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import PurePath
@@ -103,15 +104,21 @@ class TapCalInstances(Tap):
         # The SDK's own validation echoes offending values, which may be secrets: this tap
         # validates itself, naming settings only. Its stream maps are set up after that
         # check, so that a malformed stream_maps is refused instead of crashing the mapper.
-        super().__init__(
-            config=config,
-            catalog=catalog,
-            state=state,
-            parse_env_config=parse_env_config,
-            validate_config=False,
-            setup_mapper=False,
-            **kwargs,
-        )
+        try:
+            super().__init__(
+                config=config,
+                catalog=catalog,
+                state=state,
+                parse_env_config=parse_env_config,
+                validate_config=False,
+                setup_mapper=False,
+                **kwargs,
+            )
+        except ValueError:  # the SDK could not convert an environment variable
+            problems = self.env_problems() if parse_env_config else []
+            if problems:
+                raise ConfigValidationError("Config validation failed", errors=problems) from None
+            raise
         redaction.install(redaction.secret_values(self.config, self.masked_settings()))
         if validate_config:
             problems = self.config_problems(self.config)
@@ -140,6 +147,13 @@ class TapCalInstances(Tap):
         if not any(key in config for key in PROVIDERS):
             problems.append(f"no provider enabled: add a block for one of {sorted(PROVIDERS)}")
         return problems
+
+    @classmethod
+    def env_problems(cls) -> list[str]:
+        schema = copy.deepcopy(cls.config_jsonschema)
+        cls.append_builtin_config(schema)
+        prefix = cls.name.upper().replace("-", "_") + "_"
+        return common.env_problems(schema, prefix, os.environ)
 
     @classmethod
     def masked_settings(cls) -> list[str]:

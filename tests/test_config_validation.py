@@ -213,8 +213,36 @@ def test_a_bad_setting_is_refused_before_any_connection(
     assert listener.connections == before
 
 
+ENV_CASES = {
+    "decimal-lookahead": ("TAP_CALINSTANCES_LOOKAHEAD_DAYS", "1.5", "must be a whole number"),
+    "text-lookahead": ("TAP_CALINSTANCES_LOOKAHEAD_DAYS", "ninety", "must be a whole number"),
+    "broken-block": ("TAP_CALINSTANCES_GOOGLE", '{"client_id": "abcdef",', "a JSON object"),
+    "stream-maps-not-json": ("TAP_CALINSTANCES_STREAM_MAPS", "google_instances=x", "JSON object"),
+}
+
+
+@pytest.mark.parametrize(("variable", "value", "names"), ENV_CASES.values(), ids=ENV_CASES.keys())
+def test_a_bad_environment_variable_is_refused_naming_it(
+    variable: str,
+    value: str,
+    names: str,
+    listener: CountingListener,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `--config ENV`: the SDK converts variables by the setting's type, and stopped with a
+    # bare ValueError quoting the value.
+    monkeypatch.setenv(variable, value)
+    before = listener.connections
+    with pytest.raises(ConfigValidationError) as refused:
+        TapCalInstances(config=good_config("feishu", listener.url), parse_env_config=True)
+    assert f"{variable} (the setting " in refused.value.errors[0]
+    assert names in refused.value.errors[0]
+    assert value not in refused.value.errors[0]
+    assert listener.connections == before
+
+
 def test_there_are_at_least_forty_bad_configs() -> None:
-    assert len(CASES) >= 40
+    assert len(CASES) + len(ENV_CASES) >= 40
 
 
 @pytest.mark.parametrize("block", ["google", "google_sa", "microsoft", "feishu"])

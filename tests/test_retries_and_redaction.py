@@ -255,6 +255,7 @@ loggers:
     propagate: false
 """
 
+ECHO_HOST = "http://127.0.0.1:"
 # (configuration block, whether the token endpoint refuses) -> the logging each runs under.
 # Every provider runs at DEBUG and at INFO, with and without a handler of its own.
 LEAK_RUNS = [
@@ -284,7 +285,8 @@ def leak_id(run: tuple[str, bool, str, bool]) -> str:
 @dataclass
 class LeakRun:
     done: TapRun
-    secrets: list[str]  # every secret the run had: settings, issued tokens, assertions
+    secrets: list[str]  # every secret the runs had: settings, issued tokens, assertions
+    token_requests: int  # what the refusing token endpoint was asked, over all its runs
 
     @property
     def output(self) -> str:
@@ -325,7 +327,10 @@ def leak_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, LeakRun]:
         with ThreadPoolExecutor(max_workers=4) as pool:
             done = list(pool.map(run, LEAK_RUNS))
     secrets = [*SECRETS, *refusing.assertions, *issuing.issued, *issuing.assertions]
-    return {leak_id(c): LeakRun(d, secrets) for c, d in zip(LEAK_RUNS, done, strict=True)}
+    return {
+        leak_id(c): LeakRun(d, secrets, refusing.requests)
+        for c, d in zip(LEAK_RUNS, done, strict=True)
+    }
 
 
 @pytest.mark.parametrize("case", [leak_id(run) for run in LEAK_RUNS])
@@ -333,9 +338,10 @@ def test_no_secret_or_token_leaks_from_an_echoing_server(
     case: str, leak_runs: dict[str, LeakRun]
 ) -> None:
     run = leak_runs[case]
-    # The run stopped on the echo, and the echo reached the output, masked.
-    assert run.done.returncode != 0
-    assert MASK in run.output, run.output[-3000:]
+    assert run.done.returncode != 0  # the run stopped on the echo
+    if "-api-refused-debug" in case:  # the API's echoing body is logged, masked
+        assert f"HTTP 401 from {ECHO_HOST}" in run.output
+        assert MASK in run.output, run.output[-3000:]
     leaks = [s for s in run.secrets for form in encodings(s) if form in run.output]
     assert leaks == []
 
@@ -344,6 +350,8 @@ def test_the_leak_runs_saw_tokens_and_the_own_handler(leak_runs: dict[str, LeakR
     # Each provider that got a token asked for a second one after the API refused the first.
     tokens = [s for s in next(iter(leak_runs.values())).secrets if s.startswith("ya29.issued/")]
     assert len(tokens) == 2 * 3 * 2  # 3 blocks, 2 runs each, 2 tokens per run
+    # Each of the 8 token-refused runs sent its credentials to the echo at least once.
+    assert next(iter(leak_runs.values())).token_requests >= 8
     own = leak_runs["microsoft-token-refused-debug-own-handler"].done.stderr
     assert '"logger_name":"tap-calinstances"' in own
 

@@ -214,7 +214,6 @@ class Http:
                 os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
             )
             session.trust_env = False
-            session.hooks["response"].append(redaction.log_error_body)
         return session
 
     def authenticator(self, principal: str) -> TokenPolicy:
@@ -235,7 +234,11 @@ class Http:
             self.scheduler.pace(call.principal)
             tries += 1
             prepared = requests.Request(
-                "GET", url, params=params, headers=dict(self.provider.headers)
+                "GET",
+                url,
+                params=params,
+                headers=dict(self.provider.headers),
+                hooks={"response": [redaction.log_error_body]},  # bodies at DEBUG only
             ).prepare()
             try:
                 auth.authenticate_request(prepared)

@@ -85,7 +85,10 @@ class Secrets:
         for key, value in list(vars(record).items()):
             if key in self._standard or isinstance(value, bool | int | float | type(None)):
                 continue
-            text = value if isinstance(value, str) else json.dumps(value, default=str)
+            try:
+                text = value if isinstance(value, str) else json.dumps(value, default=str)
+            except (ValueError, RecursionError):  # a cycle: no formatter can print it either
+                continue
             masked = self.redact(text)
             if masked != text:
                 setattr(record, key, masked)
@@ -168,8 +171,8 @@ def excerpt(text: str, limit: int = BODY_EXCERPT) -> str:
 
 
 def log_error_body(response: requests.Response, **_: Any) -> None:
-    """A requests response hook: at DEBUG, what an error answer said, masked, then cut.
-    Messages at other levels never carry a body (a provider may echo the request)."""
+    """A requests response hook: at DEBUG only, what an error answer said, masked, then cut
+    (a provider or a proxy may echo the request, credentials included, into it)."""
     if response.status_code < 400 or not log.isEnabledFor(logging.DEBUG):
         return
     parts = urlsplit(response.url)

@@ -30,8 +30,8 @@ MAX_MAX_CONCURRENCY = 256
 # Ten years past now: further than any calendar plans, and far enough from datetime's year
 # 9999 that window arithmetic (2-year pieces, rule expansion) cannot overflow.
 MAX_LOOKAHEAD_DAYS = 3660
-# Dates outside these years are typos (0026, 20266) that would overflow window arithmetic
-# or ask the providers for millennia.
+# Dates outside these years are typos or placeholders (0026-01-01, 9999-12-31) that would
+# overflow window arithmetic or ask the providers for millennia.
 EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
 
 

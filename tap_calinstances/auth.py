@@ -17,6 +17,7 @@ import requests
 from singer_sdk.authenticators import OAuthAuthenticator
 from typing_extensions import override
 
+from tap_calinstances import redaction
 from tap_calinstances.errors import AuthError
 
 # Refresh this long before the provider's expiry, so a token never dies mid-request.
@@ -57,6 +58,17 @@ class TokenPolicy(OAuthAuthenticator):
             )
         with self._lock:
             return super().authenticate_request(request)
+
+    # A token is a secret from the moment it arrives: whoever stores it (the SDK's
+    # update_access_token or a provider's own) registers it for masking in every log.
+    @property
+    def access_token(self) -> str | None:
+        return self._access_token
+
+    @access_token.setter
+    def access_token(self, value: str | None) -> None:
+        redaction.register(value)
+        self._access_token = value
 
     @override
     def is_token_valid(self) -> bool:

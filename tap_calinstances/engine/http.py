@@ -22,6 +22,7 @@ from urllib.parse import quote
 import msgspec
 import requests
 
+from tap_calinstances import redaction
 from tap_calinstances.auth import TokenPolicy, origin
 from tap_calinstances.engine.scheduler import Cancelled, Scheduler
 from tap_calinstances.errors import (
@@ -233,7 +234,11 @@ class Http:
             answered = self.scheduler.pace(call.principal)
             tries += 1
             prepared = requests.Request(
-                "GET", url, params=params, headers=dict(self.provider.headers)
+                "GET",
+                url,
+                params=params,
+                headers=dict(self.provider.headers),
+                hooks={"response": [redaction.log_error_body]},  # bodies at DEBUG only
             ).prepare()
             try:
                 auth.authenticate_request(prepared)

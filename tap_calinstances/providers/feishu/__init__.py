@@ -64,6 +64,7 @@ class Feishu:
     stamps_cover_occurrences = False  # events carry no change stamp; the sync token tells
     recurrence_schema: dict[str, Any] = {"type": ["string", "null"]}
     max_span: timedelta | None = timedelta(days=730) - 2 * EDGE
+    secret_fields: Mapping[str, tuple[str, ...]] = {}
 
     def check(self, block: Mapping[str, Any]) -> list[str]:
         return settings.check(block)

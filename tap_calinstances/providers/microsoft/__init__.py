@@ -60,6 +60,7 @@ class Microsoft:
     stamps_cover_occurrences = True  # Exchange keeps exceptions and deletions on the master
     recurrence_schema: dict[str, Any] = {"type": ["object", "null"]}
     max_span: timedelta | None = None
+    secret_fields: Mapping[str, tuple[str, ...]] = {}
 
     def check(self, block: Mapping[str, Any]) -> list[str]:
         return settings.check(block)

@@ -313,9 +313,12 @@ def cli_runs(
 ) -> dict[str, TapRun]:
     """The CLI cases, run side by side (each is a process start, mostly waiting on imports)."""
 
+    # Folders made here, not in the threads: the factory's first use creates its base
+    # folder, and two threads doing that at once trip its own path check.
+    folders: dict[str, Path] = {case: tmp_path_factory.mktemp(case) for case in CLI_CASES}
+
     def run(case: str) -> TapRun:
-        folder: Path = tmp_path_factory.mktemp(case)
-        return run_cli(json.loads(CASES[case].text(listener.url)), folder, timeout=60)
+        return run_cli(json.loads(CASES[case].text(listener.url)), folders[case], timeout=60)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         return dict(zip(CLI_CASES, pool.map(run, CLI_CASES), strict=True))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, replace
@@ -21,7 +22,7 @@ from typing import Any
 import msgspec
 
 from tap_calinstances import normalize
-from tap_calinstances.engine import state
+from tap_calinstances.engine import allocator, state
 from tap_calinstances.engine.http import Http
 from tap_calinstances.engine.memory import CalendarMemory, SeriesMemory
 from tap_calinstances.engine.plan import (
@@ -38,8 +39,8 @@ from tap_calinstances.providers import CalendarTarget, Provider
 from tap_calinstances.windows import Window, split
 
 log = logging.getLogger("tap-calinstances")
-# Records read ahead of the calendar being written, counting those of the reads running (or
-# one average read per worker, if that is more): what bounds memory whatever the tenant size.
+# Records read and not yet written, counting those the reads running will bring (or one
+# average read per worker, if that is more): what bounds memory whatever the tenant size.
 BUFFERED_RECORDS = 2_000
 # Series reads handed to the scheduler ahead of the calendar being written.
 PENDING_READS = 2_000
@@ -71,6 +72,7 @@ class ProviderRun:
         self.provider = provider
         self.settings = settings
         self.window = window
+        allocator.share_arenas()
         self.scheduler = Scheduler(workers, provider.budget, provider.name)
         self.http = Http(provider, settings, self.scheduler)
         self._stream_state = stream_state
@@ -222,18 +224,21 @@ class ProviderRun:
         if self._claims is not None:
             self._claims.flush()
 
-    def _hold_back(self, priority: int, running: int) -> bool:
-        """Whether a read for a later calendar than the one being written must wait.
+    def _hold_back(self, priority: int, running: Counter[int]) -> bool:
+        """Whether a read for the calendar of index ``priority`` must wait: the records
+        buffered plus those the reads running will bring (as many as reads brought on
+        average) would pass the bound. Counting only finished reads, each batch the main
+        thread wrote let every idle worker start one, and on a fast network those bursts
+        competed with the main thread for the GIL.
 
-        Reads running count as the records they will bring: counting only finished ones,
-        each record the main thread wrote let every idle worker start a read, and on a fast
-        network those bursts of requests competed with the main thread for the GIL.
+        The calendar being written keeps one read running whatever the bound (the main
+        thread waits for it); the ones after it wait for their turn.
         """
         with self._lock:
-            if priority <= self._head:
+            if priority < self._head or (priority == self._head and not running[priority]):
                 return False
             per_read = self._records_read / self._reads_done if self._reads_done else 0.0
-            expected = self._buffered + running * per_read
+            expected = self._buffered + sum(running.values()) * per_read
             return expected >= max(BUFFERED_RECORDS, self._workers * per_read)
 
     def _read(self, each: Plan, read: SeriesRead) -> _Outcome:

@@ -17,7 +17,7 @@ import heapq
 import itertools
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -109,9 +109,9 @@ class Scheduler:
         self._closed = False
         self.cancelled = threading.Event()
         # Installed by the run: whether a task of this priority must wait, given how many
-        # tasks are running (the memory bound).
-        self.hold_back: Callable[[int, int], bool] = lambda _priority, _running: False
-        self._running = 0
+        # tasks of each priority are running (the memory bound).
+        self.hold_back: Callable[[int, Counter[int]], bool] = lambda _priority, _running: False
+        self._running = Counter[int]()
         self._held = False  # a worker waits because of hold_back
 
     # -- submitting ------------------------------------------------------------------------
@@ -244,7 +244,7 @@ class Scheduler:
             heapq.heappop(self._ready)
             task = heapq.heappop(state.waiting)
             state.running += 1
-            self._running += 1
+            self._running[task.priority] += 1
             self._offer(principal, state)
             return task
         return None
@@ -266,6 +266,6 @@ class Scheduler:
                 with self._cond:
                     state = self._principals[task.principal]
                     state.running -= 1
-                    self._running -= 1
+                    self._running[task.priority] -= 1
                     # The one task this frees room for is picked by this thread next.
                     self._offer(task.principal, state)

@@ -26,13 +26,15 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_bench $(BENCH_ARGS)
 
-# The differential test of incremental runs at soak length: 500 rounds of random changes
-# for each provider; then 200 SIGKILLs per provider, each resumed from the last STATE.
+# The randomized tests at soak length: 500 rounds of random changes for each provider
+# (incremental runs converge), 500 random Feishu windows (splitting loses nothing), and
+# 200 SIGKILLs per provider, each resumed from the last STATE (no occurrence lost).
 soak: $(STAMP)
 	for provider in google microsoft feishu; do \
 		$(BIN)/python -m tests.differential --rounds 500 --seed $${SEED:-1} --provider $$provider \
 			|| exit 1; \
 	done
+	$(BIN)/python -m tests.feishu_windows --cases 500 --seed $${SEED:-1}
 	KILLS_PER_PROVIDER=$${KILLS:-200} SEED=$${SEED:-1} $(BIN)/python -m pytest -q \
 		tests/test_kill_and_resume.py
 

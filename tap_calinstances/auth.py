@@ -25,7 +25,7 @@ import requests
 from singer_sdk.authenticators import OAuthAuthenticator
 from typing_extensions import override
 
-from tap_calinstances import transport
+from tap_calinstances import redaction, transport
 from tap_calinstances.errors import Action, AuthError, TokenTrouble, Verdict
 from tap_calinstances.settings import Deadlines
 from tap_calinstances.transport import origin
@@ -143,6 +143,17 @@ class TokenPolicy(OAuthAuthenticator):
             carried, answers, accepted = self._tally.get(number, (0, 0, 1))
             return answers >= carried and not accepted
 
+    # A token is a secret from the moment it arrives: whoever stores it (the SDK's
+    # update_access_token or a provider's own) registers it for masking in every log.
+    @property
+    def access_token(self) -> str | None:
+        return self._access_token
+
+    @access_token.setter
+    def access_token(self, value: str | None) -> None:
+        redaction.register(value)
+        self._access_token = value
+
     @override
     def is_token_valid(self) -> bool:
         if self.access_token is None or self.last_refreshed is None:
@@ -155,13 +166,16 @@ class TokenPolicy(OAuthAuthenticator):
         age = datetime.datetime.now(datetime.UTC) - self.last_refreshed
         return age + margin < lifetime
 
-    def invalidate(self, request: requests.PreparedRequest) -> None:
-        """Forget the token ``request`` carried, so that the next request fetches a new one
-        (unless another thread already did)."""
+    def invalidate(self, refused: str | None = None) -> None:
+        """Forget the token, so that the next request fetches a new one. ``refused`` is the
+        Authorization header a refused request carried: requests in flight together see
+        one expiry together, and a token another worker already fetched is kept, so that
+        one expiry costs one new token."""
         with self._lock:
-            if request.headers.get("Authorization") == f"Bearer {self.access_token}":
-                self.access_token = None
-                self.last_refreshed = None
+            if refused is not None and refused != f"Bearer {self.access_token}":
+                return
+            self.access_token = None
+            self.last_refreshed = None
 
     # -- one token request ------------------------------------------------------------------
 
@@ -203,9 +217,14 @@ class TokenPolicy(OAuthAuthenticator):
                 self.auth_endpoint,
                 timeout=self.timeout,
                 allow_redirects=False,  # the next hop would receive the credentials
+                hooks={"response": [redaction.log_error_body]},  # bodies at DEBUG only
                 **self.token_request(),
             )
-        except transport.TRANSIENT as exc:
+        except transport.FAILED as exc:
+            problem = transport.for_good(exc, self.url_setting)
+            if problem:
+                message = f"{self.provider}: the token endpoint ({self.endpoint}): {problem}"
+                raise AuthError(message, provider=self.provider, endpoint=self.endpoint) from exc
             raise TokenTrouble(
                 f"{self.provider}: connection problem ({type(exc).__name__}) on the token "
                 f"endpoint ({self.endpoint})",
@@ -234,8 +253,8 @@ class TokenPolicy(OAuthAuthenticator):
             )
         if verdict is not None:
             raise AuthError(
-                f"{self.provider}: the token endpoint ({self.endpoint}) refused the "
-                f"credentials for {self.principal} (HTTP {status}, {verdict.reason}): "
+                f"{self.provider}: the token endpoint refused the credentials for "
+                f"{self.principal} ({self.endpoint}, HTTP {status}, {verdict.reason}): "
                 f"{verdict.advice}",
                 provider=self.provider,
                 endpoint=self.endpoint,

@@ -28,9 +28,24 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     requests.exceptions.ContentDecodingError,
     ConnectionResetError,
 )
+# Every way sending a request can fail: TRANSIENT ones are retried, the others are not.
+FAILED = (requests.exceptions.RequestException, ConnectionResetError)
 # A back-off hint longer than this is not waited on: the run's retry budget decides.
 MAX_HINT_SECONDS = 3600.0
 _JSON = msgspec.json.Decoder()
+
+
+def for_good(exc: BaseException, setting: str) -> str | None:
+    """What to fix when sending a request failed for good; None when it is worth retrying.
+    ``setting`` is the one that decides the URL."""
+    if isinstance(exc, requests.exceptions.SSLError):  # a ConnectionError, but no retry helps
+        return (
+            "its TLS certificate could not be verified; if a proxy re-signs traffic, point "
+            "REQUESTS_CA_BUNDLE at its CA certificate"
+        )
+    if isinstance(exc, TRANSIENT):
+        return None
+    return f"the request could not be sent ({type(exc).__name__}): check {setting}"
 
 
 def origin(url: str) -> str:

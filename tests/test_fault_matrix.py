@@ -155,7 +155,7 @@ def test_faults_no_retry_passes_stop_cleanly_and_a_resumed_run_reads_the_rest(
         (
             "microsoft",
             "client_secret",
-            ("invalid_client AADSTS7000215", "microsoft.client_secret is wrong"),
+            ("invalid_client: AADSTS7000215", "microsoft.client_secret"),
         ),
         ("feishu", "app_secret", ("HTTP 400, code 10014", "feishu.app_secret")),
     ],

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import requests
 
-from tap_calinstances import transport
+from tap_calinstances import redaction, transport
 from tap_calinstances.auth import TokenPolicy
 from tap_calinstances.engine.scheduler import Cancelled, Scheduler
 from tap_calinstances.errors import (
@@ -269,11 +269,15 @@ class Http:
                 **self._context(call),
             )
         while True:
-            self.scheduler.pace(call.principal)
+            answered = self.scheduler.pace(call.principal)
             tries += 1
             attempt = time.monotonic()
             prepared = requests.Request(
-                "GET", url, params=params, headers=dict(self.provider.headers)
+                "GET",
+                url,
+                params=params,
+                headers=dict(self.provider.headers),
+                hooks={"response": [redaction.log_error_body]},  # bodies at DEBUG only
             ).prepare()
             status = 0
             try:
@@ -285,24 +289,15 @@ class Http:
             except TokenTrouble as exc:
                 verdict = Verdict(Action.RETRY, "", wait_seconds=exc.wait_seconds)
                 what = f"{exc}, needed for {endpoint}"
-            except requests.exceptions.SSLError as exc:
-                raise ProviderError(
-                    f"{self.provider.name}: the TLS certificate of {origin(url)} could not be "
-                    f"verified for {endpoint}; if a proxy re-signs traffic, point "
-                    "REQUESTS_CA_BUNDLE at its CA certificate",
-                    **self._context(call),
-                ) from exc
-            except transport.TRANSIENT as exc:
+            except transport.FAILED as exc:
+                problem = transport.for_good(exc, f"{self.provider.name}.api_url")
+                if problem:
+                    message = f"{self.provider.name}: {origin(url)}, for {endpoint}: {problem}"
+                    raise ProviderError(message, **self._context(call)) from exc
                 verdict = Verdict(Action.RETRY, "")
                 what = (
                     f"{self.provider.name}: connection problem ({type(exc).__name__}) on {endpoint}"
                 )
-            except requests.exceptions.RequestException as exc:
-                raise ProviderError(
-                    f"{self.provider.name}: the request for {endpoint} could not be sent "
-                    f"({type(exc).__name__}); check {self.provider.name}.api_url",
-                    **self._context(call),
-                ) from exc
             else:
                 status = response.status_code
                 transport.decode_once(response)
@@ -322,6 +317,8 @@ class Http:
                     return response
                 verdict = found
                 what = f"{self.provider.name}: HTTP {status} {verdict.reason} on {endpoint}"
+            finally:
+                answered()
             if verdict.action is Action.RETRY:
                 failing = failing or attempt
                 wait = self._retry_wait(call, verdict, what, (tries, failing, attempt))
@@ -343,7 +340,7 @@ class Http:
                         f"{what}: tokens kept expiring, {tries} tries", **self._context(call)
                     )
                 refreshed = True
-                auth.invalidate(prepared)
+                auth.invalidate(prepared.headers.get("Authorization"))
                 log.info("%s; fetching a new token", what)
                 continue
             if verdict.action is Action.SKIP and call.skippable:

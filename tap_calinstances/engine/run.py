@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, replace
@@ -21,7 +22,8 @@ from typing import Any
 import msgspec
 
 from tap_calinstances import normalize
-from tap_calinstances.engine import state
+from tap_calinstances.engine import allocator, state
+from tap_calinstances.engine.failures import Skipped
 from tap_calinstances.engine.http import Http
 from tap_calinstances.engine.memory import CalendarMemory, SeriesMemory
 from tap_calinstances.engine.plan import (
@@ -33,15 +35,15 @@ from tap_calinstances.engine.plan import (
     plan,
 )
 from tap_calinstances.engine.scheduler import Scheduler
-from tap_calinstances.engine.tombstones import series_tombstone, vanished
-from tap_calinstances.errors import ODD_BODY, CalendarReadError, Failure
+from tap_calinstances.engine.tombstones import series_tombstone, vanished, with_series_summary
+from tap_calinstances.errors import ODD_BODY, CalendarReadError
 from tap_calinstances.providers import CalendarTarget, Provider
 from tap_calinstances.settings import Deadlines
 from tap_calinstances.windows import Window, split
 
 log = logging.getLogger("tap-calinstances")
-# Records read ahead of the calendar being written, at most (plus one listing per worker):
-# what bounds memory whatever the tenant size.
+# Records read and not yet written, counting those the reads running will bring (or one
+# average read per worker, if that is more): what bounds memory whatever the tenant size.
 BUFFERED_RECORDS = 2_000
 # Series reads handed to the scheduler ahead of the calendar being written.
 PENDING_READS = 2_000
@@ -74,10 +76,10 @@ class ProviderRun:
         self.provider = provider
         self.settings = settings
         self.window = window
+        allocator.share_arenas()
         self.scheduler = Scheduler(workers, provider.budget, provider.name)
         self.http = Http(provider, settings, self.scheduler, deadlines)
-        # Calendars that could not be read this run, by id: skipped, never claimed in STATE.
-        self.failures: dict[str, Failure] = {}
+        self.failures = Skipped(provider.name)
         self._stream_state = stream_state
         self._write_state = write_state
         self._full_refresh = full_refresh
@@ -91,8 +93,12 @@ class ProviderRun:
         self._entries: dict[str, dict[str, Any] | None] = {}
         self._claims: state.Claims | None = None
         self._lock = threading.Lock()
+        self._series_waiting: dict[str, list[dict[str, Any]]] = {}
         self._head = 0
         self._buffered = 0
+        self._workers = workers
+        self._reads_done = 0
+        self._records_read = 0
 
     def close(self) -> None:
         self.scheduler.close()
@@ -121,7 +127,7 @@ class ProviderRun:
             try:
                 plans.append(future.result())
             except CalendarReadError as exc:
-                self._failed(target, exc)
+                self.failures.add(target.calendar_id, exc)
                 plans.append(Plan(target, self.window, (), (), (), (), None))
             yield plans[-1]
         for each in self._vanished():
@@ -158,14 +164,17 @@ class ProviderRun:
                 and not self._full_refresh,
             )
         except ODD_BODY as exc:
-            raise self.http.malformed(listing.call, f"{type(exc).__name__}: {exc}") from exc
-        # Series records wait for their stream (the SDK syncs *_series after *_instances):
-        # their raw items wait encoded, a fraction of the memory of nested dicts.
-        return replace(result, series_records=tuple(_encoded(r) for r in result.series_records))
+            raise self.http.malformed(listing.call, repr(exc)) from exc
+        # Series records wait for their stream apart from the cached plan, so that they leave
+        # memory once written (before the occurrences are read); their raw items wait
+        # encoded, a fraction of the memory of nested dicts.
+        if "series" in self._needs:
+            self._series_waiting[target.calendar_id] = [_encoded(r) for r in result.series_records]
+        return replace(result, series_records=())
 
     def series_records(self) -> Iterator[Mapping[str, Any]]:
         for each in self.plans():
-            yield from each.series_records
+            yield from self._series_waiting.pop(each.target.calendar_id, ())
             for memory in each.gone:
                 yield series_tombstone(self.provider.name, each.target.calendar_id, memory)
             self._written_out(each.target.calendar_id, "series")
@@ -198,41 +207,22 @@ class ProviderRun:
                 self._head = index
             self.scheduler.wake()
             series: dict[str, SeriesMemory] = {m.series_id: m for m in each.kept}
-            failed: CalendarReadError | None = None
             for future in as_completed(submitted[index]):
                 pending -= 1
                 try:
                     outcome = future.result()
                 except CalendarReadError as exc:
-                    failed = failed or exc  # the other series are still written
+                    self.failures.add(each.target.calendar_id, exc)  # the rest is written
                     continue
                 yield from self._written(outcome, series)
                 outcome.records.clear()  # written: memory stays bounded by what is read ahead
             submitted[index] = []
-            if failed is not None:
-                self._failed(each.target, failed)
             if each.target.calendar_id in self.failures:
                 continue  # unclaimed: the next run reads it again, tombstones included
             yield from self._tombstones(each, each.gone)
             self._entries[each.target.calendar_id] = self._entry(each, series)
             self._written_out(each.target.calendar_id, "instances")
         self.finish()
-
-    def _failed(self, target: CalendarTarget, exc: CalendarReadError) -> None:
-        """A calendar could not be read: say so now, leave it unclaimed, and go on."""
-        if target.calendar_id in self.failures:
-            return
-        self.failures[target.calendar_id] = Failure(
-            self.provider.name, target.calendar_id, exc.endpoint, str(exc)
-        )
-        log.error(
-            "%s: skipping calendar %s (%s): %s. It stays unclaimed in STATE: the next run "
-            "reads it again",
-            self.provider.name,
-            target.calendar_id,
-            exc.endpoint,
-            exc,
-        )
 
     def _written_out(self, calendar_id: str, kind: str) -> None:
         """All of ``kind`` is written for the calendar: claim it once nothing is missing."""
@@ -249,9 +239,22 @@ class ProviderRun:
         if self._claims is not None:
             self._claims.flush()
 
-    def _hold_back(self, priority: int) -> bool:
+    def _hold_back(self, priority: int, running: Counter[int]) -> bool:
+        """Whether a read for the calendar of index ``priority`` must wait: the records
+        buffered plus those the reads running will bring (as many as reads brought on
+        average) would pass the bound. Counting only finished reads, each batch the main
+        thread wrote let every idle worker start one, and on a fast network those bursts
+        competed with the main thread for the GIL.
+
+        The calendar being written keeps one read running whatever the bound (the main
+        thread waits for it); the ones after it wait for their turn.
+        """
         with self._lock:
-            return priority > self._head and self._buffered >= BUFFERED_RECORDS
+            if priority < self._head or (priority == self._head and not running[priority]):
+                return False
+            per_read = self._records_read / self._reads_done if self._reads_done else 0.0
+            expected = self._buffered + sum(running.values()) * per_read
+            return expected >= max(BUFFERED_RECORDS, self._workers * per_read)
 
     def _read(self, each: Plan, read: SeriesRead) -> _Outcome:
         """One series' occurrences over its spans (on a worker)."""
@@ -271,8 +274,7 @@ class ProviderRun:
                 try:
                     record = self.provider.instance_record(item, read.facts, read.exceptions)
                 except ODD_BODY as exc:
-                    detail = f"an occurrence: {type(exc).__name__}: {exc}"
-                    raise self.http.malformed(call, detail) from exc
+                    raise self.http.malformed(call, f"an occurrence: {exc!r}") from exc
                 key = record["instance_key"]
                 # UTC "Z" strings of one format compare like the instants they name.
                 start, end = record["start_at"], record["end_at"]
@@ -287,12 +289,16 @@ class ProviderRun:
                 original = datetime.fromisoformat(record["original_start_at"])
                 (cancelled if record["status"] == "cancelled" else emitted).add(original)
                 records.append(record)
+        if read.facts.summary is None:
+            read = with_series_summary(read, records)
         if not self.provider.reports_deletions:
             synthesized = vanished(self.provider.name, read, each.window, emitted | cancelled)
             records += synthesized
             cancelled |= {datetime.fromisoformat(r["original_start_at"]) for r in synthesized}
         with self._lock:
             self._buffered += len(records)
+            self._reads_done += 1
+            self._records_read += len(records)
         return _Outcome(read, records, frozenset(emitted), frozenset(cancelled))
 
     def _pieces(self, spans: tuple[Window, ...]) -> list[Window]:

@@ -8,6 +8,7 @@ every occurrence the series' rule schedules but the provider no longer returns.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -74,3 +75,18 @@ def series_tombstone(provider: str, calendar_id: str, memory: SeriesMemory) -> d
         "updated_at": None,
         "raw": None,
     }
+
+
+def with_series_summary(read: SeriesRead, records: list[dict[str, Any]]) -> SeriesRead:
+    """A series re-read because only an occurrence changed is known from STATE, which keeps
+    no summary; its cancellations carry the series' summary all the same (contract 4),
+    and any occurrence the provider did not modify has it."""
+    summary = next(
+        (
+            r["summary"]
+            for r in records
+            if r["instance_id"] and not r["is_exception"] and r["status"] != "cancelled"
+        ),
+        None,
+    )
+    return replace(read, facts=replace(read.facts, summary=summary)) if summary else read

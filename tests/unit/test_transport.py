@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import requests
 
 from tap_calinstances import transport
 from tap_calinstances.auth import lifetime_seconds
@@ -67,3 +68,21 @@ def test_token_lifetimes_that_are_refused(value: Any) -> None:
 )
 def test_only_https_or_loopback_http_is_called(url: str, allowed: bool) -> None:
     assert transport.allowed(url) is allowed
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (requests.exceptions.SSLError("bad certificate"), "REQUESTS_CA_BUNDLE"),
+        (requests.exceptions.InvalidURL("no host"), "check google.api_url"),
+        (requests.exceptions.InvalidHeader("bad header"), "check google.api_url"),
+        (requests.exceptions.ConnectionError("refused"), None),
+        (requests.exceptions.ReadTimeout("stalled"), None),
+        (requests.exceptions.ChunkedEncodingError("cut"), None),
+        (ConnectionResetError("reset"), None),
+    ],
+    ids=["tls", "invalid-url", "invalid-header", "refused", "stalled", "cut-body", "reset"],
+)
+def test_which_sending_failures_no_retry_can_fix(error: BaseException, said: str | None) -> None:
+    problem = transport.for_good(error, "google.api_url")
+    assert problem is None if said is None else said in (problem or "")

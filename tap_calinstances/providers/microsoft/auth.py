@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
-import requests
 from singer_sdk.authenticators import OAuthAuthenticator
 from typing_extensions import override
 
 from tap_calinstances.auth import TokenPolicy
-from tap_calinstances.errors import Action, Verdict
 from tap_calinstances.providers.microsoft.settings import MicrosoftSettings
-
-# The AADSTS codes that name what to fix, beyond the general advice.
-_AADSTS_ADVICE = {
-    7000215: "microsoft.client_secret is wrong (use the secret's value, not its ID): create "
-    "a new one under Certificates & secrets",
-    7000222: "microsoft.client_secret expired: create a new one under Certificates & secrets",
-    700016: "microsoft.client_id names no app in this tenant: check microsoft.client_id and "
-    "microsoft.tenant_id",
-    90002: "microsoft.tenant_id names no tenant of this cloud: check it, and "
-    "microsoft.token_url for national clouds",
-    1002012: "the token request's scope is refused: check microsoft.api_url (the scope is "
-    "its origin followed by /.default)",
-}
 
 
 def _aadsts(body: Any) -> int | None:
@@ -55,15 +39,7 @@ class GraphClientCredentials(TokenPolicy, OAuthAuthenticator):
     @override
     def reason(self, body: Any) -> str | None:
         error, number = super().reason(body), _aadsts(body)
-        return f"{error or 'error'} AADSTS{number}" if number is not None else error
-
-    @override
-    def refusal(self, status: int, body: Any, response: requests.Response) -> Verdict | None:
-        verdict = super().refusal(status, body, response)
-        advice = _AADSTS_ADVICE.get(_aadsts(body) or 0)
-        if verdict is not None and verdict.action is Action.FAIL and advice:
-            return replace(verdict, advice=advice)
-        return verdict
+        return f"{error or 'error'}: AADSTS{number}" if number is not None else error
 
     @property
     @override

@@ -34,9 +34,10 @@ soak: $(STAMP)
 			|| exit 1; \
 	done
 
-# Regenerate the README's settings table from the config schema.
+# Regenerate the README's settings table and meltano.yml's settings from the config schema.
 readme: $(STAMP)
 	$(BIN)/python scripts/readme_settings.py README.md
+	$(BIN)/python scripts/meltano_settings.py meltano.yml
 
 clean:
 	rm -rf $(VENV) .meltano output dist build *.egg-info

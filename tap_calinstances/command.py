@@ -23,8 +23,11 @@ from tap_calinstances.auth import origin
 from tap_calinstances.errors import EXIT_CONFIG, EXIT_PROVIDER, exit_code, unreachable
 
 # SDK lines that say nothing to a user: the first comes once per process, so twice per
-# `meltano run` (discovery, then the sync).
-QUIET = frozenset({"Skipping parse of env var settings..."})
+# `meltano run` (discovery, then the sync); the second precedes the line that says what
+# went wrong.
+QUIET = frozenset(
+    {"Skipping parse of env var settings...", "An unhandled error occurred while syncing '%s'"}
+)
 
 
 class _Chatter(logging.Filter):
@@ -38,8 +41,10 @@ class TapCommand(SingerCommand):
 
     @override
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        if not any(isinstance(f, _Chatter) for f in self.logger.filters):
-            self.logger.addFilter(_Chatter())
+        # On the handlers: a logger's own filters miss what its children (the streams) log.
+        for handler in logging.getLogger().handlers:
+            if not any(isinstance(f, _Chatter) for f in handler.filters):
+                handler.addFilter(_Chatter())
         try:
             return super().main(*args, **kwargs)
         except Exception as exc:

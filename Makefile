@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python demo/run_demo.py
+	$(BIN)/python -m demo.run_demo
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest

@@ -51,6 +51,9 @@ AUTH_GROUPS = [
     ["microsoft.tenant_id", "microsoft.client_id", "microsoft.client_secret"],
     ["feishu.app_id", "feishu.app_secret"],
 ]
+# Not secret to the SDK, but the README's recipe for keeping personal data out of the
+# warehouse keeps its salt there: Meltano then writes it to .env, not meltano.yml.
+SENSITIVE = frozenset({"stream_map_config"})
 # Provider blocks are enabled by being present, so their settings carry no `value`: a
 # default would make Meltano send the block, enabling a provider nobody configured.
 PROVIDER_BLOCKS = ("google", "microsoft", "feishu")
@@ -92,7 +95,7 @@ def setting(name: str, prop: dict[str, Any], *, required: bool) -> dict[str, Any
     }
     if entry["kind"] == "options":
         entry["options"] = [{"label": v.title(), "value": v} for v in prop["enum"] if v]
-    if prop.get("secret"):
+    if prop.get("secret") or name in SENSITIVE:
         entry["sensitive"] = True
     if required:
         entry["required"] = True

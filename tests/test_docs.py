@@ -120,3 +120,13 @@ def test_meltano_capabilities_are_what_the_tap_reports() -> None:
     project = yaml.safe_load((ROOT / "meltano.yml").read_text("utf-8"))
     (tap,) = [e for e in project["plugins"]["extractors"] if e["name"] == "tap-calinstances"]
     assert set(tap["capabilities"]) == {str(c) for c in TapCalInstances.capabilities}
+
+
+def test_meltano_yml_keeps_no_comments_for_meltano_to_drop() -> None:
+    # `meltano config set` rewrites meltano.yml without them: explanations live in the README.
+    lines = (ROOT / "meltano.yml").read_text("utf-8").splitlines()
+    assert [line for line in lines if line.lstrip().startswith("#")] == []
+
+
+def test_env_where_the_readme_sends_credentials_is_ignored_by_git() -> None:
+    assert ".env" in (ROOT / ".gitignore").read_text("utf-8").splitlines()

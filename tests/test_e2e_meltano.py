@@ -104,14 +104,23 @@ def main_project(
     env = endpoints(config)
     values = placeholders(config)
     ran: list[str] = []
+    said = ""
     for block in (
         readme_commands.block_with(" microsoft."),
         readme_commands.block_with(" feishu."),
         readme_commands.block_with("meltano select"),  # the main block
     ):
-        readme_commands.run(main, block, {**values, **client_secret(block, config)}, env=env)
+        done = readme_commands.run(main, block, {**values, **client_secret(block, config)}, env=env)
         ran += readme_commands.commands(block)
-    return {"project": main, "config": config, "env": env, "values": values, "ran": ran}
+        said += done.stdout
+    return {
+        "project": main,
+        "config": config,
+        "env": env,
+        "values": values,
+        "ran": ran,
+        "said": said,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +139,12 @@ def test_the_readme_blocks_configure_all_three_providers(main_project: dict[str,
     google = [b for b in readme_commands.blocks() if " google.refresh_token" in b]
     assert len(google) == 2 and set(readme_commands.commands(google[1])) <= set(ran)
     assert "meltano config list tap-calinstances" in ran
+    # `meltano config list` tells what is required, with labels and descriptions.
+    said = main_project["said"]
+    assert "Setting groups (one of the following combinations is required):" in said
+    assert "Group 2: google.service_account_info, start_date" in said
+    assert "start_date (required) [env: TAP_CALINSTANCES_START_DATE]" in said
+    assert "Start date: Earliest point of the extraction window" in said
     assert "meltano select tap-calinstances --list" in ran
     assert "meltano run tap-calinstances target-duckdb" in ran
     stored = yaml.safe_load((main_project["project"].root / "meltano.yml").read_text("utf-8"))

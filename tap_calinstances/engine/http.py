@@ -304,9 +304,14 @@ class Http:
             raise ProviderError(f"{what}: {advice}")
 
     def _connection_problem(self, exc: BaseException, call: Call, url: str) -> str:
-        failed = getattr(getattr(exc, "request", None), "url", None) or url
-        why = unreachable(exc) or f"connection problem: {type(exc).__name__}"
-        return f"{self.provider.name}: cannot reach {origin(failed)} ({why}) for {call.where}"
+        host = origin(getattr(getattr(exc, "request", None), "url", None) or url)
+        why = unreachable(exc)
+        if why:
+            return f"{self.provider.name}: cannot reach {host} ({why}) for {call.where}"
+        return (
+            f"{self.provider.name}: connection problem ({type(exc).__name__}) with {host} "
+            f"on {call.where}"
+        )
 
     def _setting_of(self, exc: BaseException, url: str) -> str:
         """The setting that names the host a connection failed to (API or token endpoint)."""

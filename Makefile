@@ -26,13 +26,14 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_bench $(BENCH_ARGS)
 
-# The differential test of incremental runs at soak length: 500 rounds of random changes
-# for each provider.
+# The randomized tests at soak length: 500 rounds of random changes for each provider
+# (incremental runs converge), and 500 random Feishu windows (splitting loses nothing).
 soak: $(STAMP)
 	for provider in google microsoft feishu; do \
 		$(BIN)/python -m tests.differential --rounds 500 --seed $${SEED:-1} --provider $$provider \
 			|| exit 1; \
 	done
+	$(BIN)/python -m tests.feishu_windows --cases 500 --seed $${SEED:-1}
 
 # Regenerate the README's settings table and meltano.yml's settings from the config schema.
 readme: $(STAMP)

@@ -17,6 +17,7 @@ import requests
 from singer_sdk.authenticators import OAuthAuthenticator
 from typing_extensions import override
 
+from tap_calinstances import redaction
 from tap_calinstances.errors import AuthError
 
 # Refresh this long before the provider's expiry, so a token never dies mid-request.
@@ -58,6 +59,17 @@ class TokenPolicy(OAuthAuthenticator):
         with self._lock:
             return super().authenticate_request(request)
 
+    # A token is a secret from the moment it arrives: whoever stores it (the SDK's
+    # update_access_token or a provider's own) registers it for masking in every log.
+    @property
+    def access_token(self) -> str | None:
+        return self._access_token
+
+    @access_token.setter
+    def access_token(self, value: str | None) -> None:
+        redaction.register(value)
+        self._access_token = value
+
     @override
     def is_token_valid(self) -> bool:
         if self.access_token is None or self.last_refreshed is None:
@@ -67,9 +79,14 @@ class TokenPolicy(OAuthAuthenticator):
         age = datetime.datetime.now(datetime.UTC) - self.last_refreshed
         return age + self.expiry_margin < datetime.timedelta(seconds=self.expires_in)
 
-    def invalidate(self) -> None:
-        """Forget the token, so that the next request fetches a new one."""
+    def invalidate(self, refused: str | None = None) -> None:
+        """Forget the token, so that the next request fetches a new one. ``refused`` is the
+        Authorization header a refused request carried: requests in flight together see
+        one expiry together, and a token another worker already fetched is kept, so that
+        one expiry costs one new token."""
         with self._lock:
+            if refused is not None and refused != f"Bearer {self.access_token}":
+                return
             self.access_token = None
             self.last_refreshed = None
 

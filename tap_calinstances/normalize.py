@@ -51,7 +51,9 @@ class Attendee:
         }
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each of these fields through object.__setattr__, and
+# one is built for every occurrence read.
+@dataclass(slots=True)
 class Occurrence:
     """One occurrence as read from a provider.
 
@@ -86,9 +88,11 @@ def instance_key(provider: str, calendar_id: str, series_id: str, original_start
     Hashing keeps the key short and opaque while the unit separator (0x1f) makes the
     encoding unambiguous whatever characters the ids contain.
     """
-    material = "\x1f".join(
-        (provider, calendar_id, series_id, timeutil.format_instant(original_start))
-    )
+    return _key(provider, calendar_id, series_id, timeutil.format_instant(original_start))
+
+
+def _key(provider: str, calendar_id: str, series_id: str, original_start_at: str) -> str:
+    material = "\x1f".join((provider, calendar_id, series_id, original_start_at))
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 
@@ -100,36 +104,38 @@ def _instant(value: datetime | date, zone: str) -> datetime:
 
 def _times(start: datetime | date, end: datetime | date, zone: str) -> dict[str, Any]:
     start_at, end_at = _instant(start, zone), _instant(end, zone)
-    if isinstance(start, datetime):
-        start_date, end_date = (
-            timeutil.local_date(start_at, zone),
-            timeutil.local_date(end_at, zone),
-        )
-    else:  # all-day: the dates as given, the end already exclusive
-        start_date, end_date = start, end
+    start_local, start_date = timeutil.local_fields(start_at, zone)
+    end_local, end_date = timeutil.local_fields(end_at, zone)
+    if not isinstance(start, datetime):  # all-day: the dates as given, the end exclusive
+        start_date, end_date = start.isoformat(), _as_date(end).isoformat()
     return {
         "start_at": timeutil.format_instant(start_at),
         "end_at": timeutil.format_instant(end_at),
-        "start_local": timeutil.format_local(start_at, zone),
-        "end_local": timeutil.format_local(end_at, zone),
-        "start_date": start_date.isoformat(),
-        "end_date": end_date.isoformat(),
+        "start_local": start_local,
+        "end_local": end_local,
+        "start_date": start_date,
+        "end_date": end_date,
     }
+
+
+def _as_date(value: datetime | date) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _identity(
     series: SeriesFacts, original: datetime, zone: str, times: dict[str, Any]
 ) -> dict[str, Any]:
     """The fields every record has, read or synthesized: where it belongs and when."""
+    original_start_at = timeutil.format_instant(original)
     return {
-        "instance_key": instance_key(
-            series.provider, series.calendar_id, series.series_id, original
+        "instance_key": _key(
+            series.provider, series.calendar_id, series.series_id, original_start_at
         ),
         "provider": series.provider,
         "calendar_id": series.calendar_id,
         "owner_id": series.owner_id,
         "series_id": series.series_id,
-        "original_start_at": timeutil.format_instant(original),
+        "original_start_at": original_start_at,
         **times,
         "timezone": zone,
     }

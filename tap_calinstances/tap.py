@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import PurePath
@@ -11,18 +12,24 @@ from typing import Any
 import click
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.exceptions import (
+    ConfigValidationError,
+    MapExpressionError,
+    StreamMapConfigError,
+)
 from typing_extensions import override
 
 from tap_calinstances import redaction
 from tap_calinstances import settings as common
 from tap_calinstances.command import TapCommand
 from tap_calinstances.engine.progress import Summary
-from tap_calinstances.engine.streams import provider_streams
+from tap_calinstances.engine.streams import KINDS, provider_streams
 from tap_calinstances.providers import registry
 from tap_calinstances.writer import SingerWriter
 
 PROVIDERS = registry()
+# Each provider's streams in the order they are synced: see TapCalInstances.streams.
+SYNC_ORDER = [f"{name}_{kind}" for name in PROVIDERS for kind in KINDS]
 
 # The tap's own settings. The SDK appends its built-in ones (stream maps, flattening, batch)
 # to ``config_jsonschema`` in place, so this copy is what meltano.yml and the secret list
@@ -45,8 +52,10 @@ SETTINGS = th.PropertiesList(
         "lookahead_days",
         th.IntegerType,
         default=common.DEFAULT_LOOKAHEAD_DAYS,
-        description="How far past now the window reaches when end_date is not set.",
+        description="How far past now the window reaches when end_date is not set "
+        f"(at most {common.MAX_LOOKAHEAD_DAYS}).",
         minimum=0,
+        maximum=common.MAX_LOOKAHEAD_DAYS,
     ),
     th.Property(
         "max_concurrency",
@@ -78,6 +87,10 @@ for _provider in PROVIDERS.values():
         **_provider.schema,
         "description": f"{_provider.title}; present to enable.",
     }
+# A misspelt key (end_dat) would otherwise be ignored in silence and change the run; the
+# SDK's built-in settings (stream maps, flattening, batch) join the properties when it
+# appends them, so they stay accepted.
+SETTINGS["additionalProperties"] = False
 
 
 class TapCalInstances(Tap):
@@ -97,24 +110,40 @@ class TapCalInstances(Tap):
         state: Any = None,
         parse_env_config: bool = False,
         validate_config: bool = True,
+        setup_mapper: bool = True,
         **kwargs: Any,
     ) -> None:
         self.summary = Summary()
         # The SDK's own validation echoes offending values, which may be secrets: this tap
-        # validates itself, naming settings only.
-        super().__init__(
-            config=config,
-            catalog=catalog,
-            state=state,
-            parse_env_config=parse_env_config,
-            validate_config=False,
-            **kwargs,
-        )
+        # validates itself, naming settings only. Its stream maps are set up after that
+        # check, so that a malformed stream_maps is refused instead of crashing the mapper.
+        try:
+            super().__init__(
+                config=config,
+                catalog=catalog,
+                state=state,
+                parse_env_config=parse_env_config,
+                validate_config=False,
+                setup_mapper=False,
+                **kwargs,
+            )
+        except ValueError:  # the SDK could not convert an environment variable
+            problems = self.env_problems() if parse_env_config else []
+            if problems:
+                raise ConfigValidationError("Config validation failed", errors=problems) from None
+            raise
+        redaction.install(redaction.secret_values(self.config, self.masked_settings()))
         if validate_config:
             problems = self.config_problems(self.config)
             if problems:
                 raise ConfigValidationError("Config validation failed", errors=problems)
-        redaction.install(redaction.secret_values(self.config, self.secret_settings()))
+        if setup_mapper:
+            try:
+                self.setup_mapper()
+            except (StreamMapConfigError, MapExpressionError) as exc:
+                raise ConfigValidationError(
+                    "Config validation failed", errors=[f"stream_maps: {exc}"]
+                ) from exc
         # METRIC lines are half of a long run's log, and lose their tags under `meltano run`.
         self.metrics_logger.setLevel(str(self.config.get("metrics_log_level", "WARNING")))
 
@@ -128,7 +157,9 @@ class TapCalInstances(Tap):
     @classmethod
     def config_problems(cls, config: Mapping[str, Any]) -> list[str]:
         """Everything wrong with ``config``, found before any network request."""
-        problems = common.schema_problems(cls.config_jsonschema, config)
+        schema = copy.deepcopy(cls.config_jsonschema)
+        cls.append_builtin_config(schema)
+        problems = common.schema_problems(schema, config)
         if problems:
             return problems
         problems = common.check_common(config, datetime.now(UTC))
@@ -138,6 +169,24 @@ class TapCalInstances(Tap):
         if not any(key in config for key in PROVIDERS):
             problems.append(f"no provider enabled: add a block for one of {sorted(PROVIDERS)}")
         return problems
+
+    @classmethod
+    def env_problems(cls) -> list[str]:
+        schema = copy.deepcopy(cls.config_jsonschema)
+        cls.append_builtin_config(schema)
+        prefix = cls.name.upper().replace("-", "_") + "_"
+        return common.env_problems(schema, prefix, os.environ)
+
+    @classmethod
+    def masked_settings(cls) -> list[str]:
+        """Dotted paths of the values masked in logs: each secret setting whole, or, for
+        one that holds an object (the service-account key), only its secret fields."""
+        paths: list[str] = []
+        for path in cls.secret_settings():
+            block, _, name = path.rpartition(".")
+            fields = PROVIDERS[block].secret_fields.get(name, ()) if block in PROVIDERS else ()
+            paths += [f"{path}.{field}" for field in fields] or [path]
+        return paths
 
     @classmethod
     def secret_settings(cls) -> list[str]:
@@ -150,6 +199,17 @@ class TapCalInstances(Tap):
                 if sub_prop.get("secret"):
                     paths.append(f"{name}.{sub}")
         return paths
+
+    @property
+    @override
+    def streams(self) -> dict[str, Stream]:
+        # The SDK sorts streams by name, which syncs each provider's series after its
+        # instances and keeps every series record in memory until then: sync in the order
+        # of discovery instead: calendars, series, instances.
+        streams = super().streams
+        if list(streams) != SYNC_ORDER:
+            streams = self._streams = {name: streams[name] for name in SYNC_ORDER}
+        return streams
 
     @override
     def discover_streams(self) -> list[Stream]:

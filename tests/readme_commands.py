@@ -17,7 +17,7 @@ from pathlib import Path
 from demo.project import MELTANO, ROOT, Project
 
 FENCE = re.compile(r"^ *```sh\n(.*?)^ *```", re.S | re.M)
-PLACEHOLDER = re.compile(r"<[a-z][a-z ]*>")
+PLACEHOLDER = re.compile(r"<[a-z][a-z ()]*>")
 
 
 def blocks() -> list[str]:

@@ -54,9 +54,11 @@ def placeholders(config: dict[str, Any]) -> dict[str, str]:
     google, graph, feishu = config["google"], config["microsoft"], config["feishu"]
     return {
         "<client id>": google["client_id"],
+        "<client secret>": google["client_secret"],
         "<refresh token>": google["refresh_token"],
-        "<tenant id>": graph["tenant_id"],
-        "<application id>": graph["client_id"],
+        "<directory (tenant) id>": graph["tenant_id"],
+        "<application (client) id>": graph["client_id"],
+        "<secret value>": graph["client_secret"],
         "<app id>": feishu["app_id"],
         "<app secret>": feishu["app_secret"],
         "<user>": postgres.USER,
@@ -64,12 +66,6 @@ def placeholders(config: dict[str, Any]) -> dict[str, str]:
         "<database>": postgres.DATABASE,
         "<a long random string>": SALT,
     }
-
-
-def client_secret(block: str, config: dict[str, Any]) -> dict[str, str]:
-    """`<client secret>` is Google's in one block, Graph's in another."""
-    provider = "microsoft" if " microsoft." in block else "google"
-    return {"<client secret>": config[provider]["client_secret"]}
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +106,7 @@ def main_project(
         readme_commands.block_with(" feishu."),
         readme_commands.block_with("meltano select"),  # the main block
     ):
-        done = readme_commands.run(main, block, {**values, **client_secret(block, config)}, env=env)
+        done = readme_commands.run(main, block, values, env=env)
         ran += readme_commands.commands(block)
         said += done.stdout
     return {

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tap_calinstances.sandbox import Sandbox
+from tap_calinstances.tap import TapCalInstances
 from tests.harness import TapRun, run_cli, run_tap
 
 OPS = "ops#oncall@group.calendar.sandbox.example"
@@ -315,3 +316,25 @@ def test_unreadable_calendar_id_is_a_warning_naming_it(
     assert run.returncode == 0, run.stderr
     assert "nobody@group.calendar.sandbox.example" in run.stderr
     assert {c["calendar_id"] for c in run.records("google_calendars")} == {OPS}
+
+
+def test_a_catalog_that_deselects_properties_drops_them_from_records(
+    user_config: dict[str, Any],
+) -> None:
+    # The tap skips the SDK's per-record catalog walk when nothing is deselected: when
+    # something is, the walk must still happen.
+    catalog = TapCalInstances(config=user_config).catalog_dict
+    for entry in catalog["streams"]:
+        for meta in entry["metadata"]:
+            if entry["tap_stream_id"] == "google_instances" and meta["breadcrumb"] in (
+                ["properties", "attendees"],
+                ["properties", "description"],
+            ):
+                meta["metadata"]["selected"] = False
+    run = run_tap(user_config, catalog=catalog)
+    weekly = [r for r in run.records("google_instances") if r["summary"] == "Weekly sync"]
+    assert len(weekly) == 52
+    assert "attendees" not in weekly[0] and "description" not in weekly[0]
+    assert weekly[0]["location"] == "Hudson room"
+    series = {r["summary"]: r for r in run.records("google_series")}
+    assert series["Weekly sync"]["raw"]["description"] == "What we are shipping this week."

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import msgspec
 import requests
 
+from tap_calinstances import redaction
 from tap_calinstances.auth import TokenPolicy, origin
 from tap_calinstances.engine.progress import Tally
 from tap_calinstances.engine.scheduler import Cancelled, Scheduler
@@ -241,11 +242,15 @@ class Http:
         tries = 0
         auth = self.authenticator(call.principal)
         while True:
-            self.scheduler.pace(call.principal)
+            answered = self.scheduler.pace(call.principal)
             tries += 1
             self.tally.request()
             prepared = requests.Request(
-                "GET", url, params=params, headers=dict(self.provider.headers)
+                "GET",
+                url,
+                params=params,
+                headers=dict(self.provider.headers),
+                hooks={"response": [redaction.log_error_body]},  # bodies at DEBUG only
             ).prepare()
             try:
                 auth.authenticate_request(prepared)
@@ -272,6 +277,8 @@ class Http:
                     f"{self.provider.name}: HTTP {response.status_code} {verdict.reason} on "
                     f"{call.where} (GET {call.path})"
                 )
+            finally:
+                answered()
             if verdict.action is Action.RETRY:
                 wait = retry_waits(verdict.wait_seconds, tries - 1)
                 elapsed = time.monotonic() - started
@@ -293,7 +300,7 @@ class Http:
                 if refreshed:  # a second 401 means the grant itself is bad
                     raise AuthError(f"{what} even with a fresh token: {verdict.advice}")
                 refreshed = True
-                auth.invalidate()
+                auth.invalidate(prepared.headers.get("Authorization"))
                 log.info("%s; fetching a new token", what)
                 continue
             if verdict.action is Action.SKIP and call.skippable:

@@ -13,7 +13,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from tap_calinstances.providers import CalendarTarget
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Mapping[str, Any])
@@ -125,20 +128,18 @@ class Tally:
                 self._maybe_report()
             yield record
 
-    def calendar_done(
-        self, calendar_id: str, series: int, *, readable: bool, label: str | None = None
-    ) -> None:
-        """Every occurrence of the calendar is written: one line about it (``label`` names
-        it for people where its id is opaque)."""
+    def calendar_done(self, target: CalendarTarget, series: int, unreadable: bool) -> None:
+        """Every occurrence of the calendar is written: one line about it."""
+        calendar_id = target.calendar_id
         counts = self._calendar(calendar_id)
         self._calendars_done += 1
         self.series += series
         self.occurrences += counts.occurrences
         self.cancellations += counts.cancellations
-        if readable:
-            self.calendars_read += 1
-        else:
+        if unreadable:
             self.calendars_skipped += 1
+        else:
+            self.calendars_read += 1
         with self._lock:
             spent = counts.last - counts.first if counts.first is not None else 0.0
             requests = counts.requests
@@ -146,7 +147,7 @@ class Tally:
             "%s: calendar %s done (%d of %d): %d series, %d occurrences, %d cancelled, "
             "%d requests, %.1f s",
             self.provider,
-            label or calendar_id,
+            label(target),
             self._calendars_done,
             self.calendars_total,
             series,
@@ -180,6 +181,14 @@ class Tally:
             retries,
             now - self._started + self.seconds,
         )
+
+
+def label(target: CalendarTarget) -> str:
+    """How people know a calendar: Graph's ids are 150 opaque characters, its name is not."""
+    name, owner = target.record.get("name"), target.owner_id
+    if len(target.calendar_id) <= 64 or not name:
+        return target.calendar_id
+    return f"'{name}' of {owner}" if owner else f"'{name}'"
 
 
 @dataclass

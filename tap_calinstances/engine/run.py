@@ -39,8 +39,8 @@ from tap_calinstances.providers import CalendarTarget, Provider
 from tap_calinstances.windows import Window, split
 
 log = logging.getLogger("tap-calinstances")
-# Records read ahead of the calendar being written, at most (plus one listing per worker):
-# what bounds memory whatever the tenant size.
+# Records read ahead of the calendar being written, counting those of the reads running (or
+# one average read per worker, if that is more): what bounds memory whatever the tenant size.
 BUFFERED_RECORDS = 2_000
 # Series reads handed to the scheduler ahead of the calendar being written.
 PENDING_READS = 2_000
@@ -90,8 +90,12 @@ class ProviderRun:
         self._entries: dict[str, dict[str, Any] | None] = {}
         self._claims: state.Claims | None = None
         self._lock = threading.Lock()
+        self._series_waiting: dict[str, list[dict[str, Any]]] = {}
         self._head = 0
         self._buffered = 0
+        self._workers = workers
+        self._reads_done = 0
+        self._records_read = 0
 
     def close(self) -> None:
         self.scheduler.close()
@@ -159,13 +163,16 @@ class ProviderRun:
             stamps_cover_occurrences=self.provider.stamps_cover_occurrences
             and not self._full_refresh,
         )
-        # Series records wait for their stream (the SDK syncs *_series after *_instances):
-        # their raw items wait encoded, a fraction of the memory of nested dicts.
-        return replace(result, series_records=tuple(_encoded(r) for r in result.series_records))
+        # Series records wait for their stream apart from the cached plan, so that they leave
+        # memory once written (before the occurrences are read); their raw items wait
+        # encoded, a fraction of the memory of nested dicts.
+        if "series" in self._needs:
+            self._series_waiting[target.calendar_id] = [_encoded(r) for r in result.series_records]
+        return replace(result, series_records=())
 
     def series_records(self) -> Iterator[Mapping[str, Any]]:
         for each in self.plans():
-            yield from each.series_records
+            yield from self._series_waiting.pop(each.target.calendar_id, ())
             for memory in each.gone:
                 yield series_tombstone(self.provider.name, each.target.calendar_id, memory)
             self._written_out(each.target.calendar_id, "series")
@@ -210,12 +217,7 @@ class ProviderRun:
             submitted[index] = []
             yield from self.tally.counted(calendar_id, self._tombstones(each, each.gone))
             self._entries[calendar_id] = self._entry(each, series)
-            self.tally.calendar_done(
-                calendar_id,
-                len(each.reads) + len(each.kept),
-                readable=not each.forget,
-                label=_label(each.target),
-            )
+            self.tally.calendar_done(each.target, len(each.reads) + len(each.kept), each.forget)
             self._written_out(calendar_id, "instances")
         self.finish()
 
@@ -234,9 +236,19 @@ class ProviderRun:
         if self._claims is not None:
             self._claims.flush()
 
-    def _hold_back(self, priority: int) -> bool:
+    def _hold_back(self, priority: int, running: int) -> bool:
+        """Whether a read for a later calendar than the one being written must wait.
+
+        Reads running count as the records they will bring: counting only finished ones,
+        each record the main thread wrote let every idle worker start a read, and on a fast
+        network those bursts of requests competed with the main thread for the GIL.
+        """
         with self._lock:
-            return priority > self._head and self._buffered >= BUFFERED_RECORDS
+            if priority <= self._head:
+                return False
+            per_read = self._records_read / self._reads_done if self._reads_done else 0.0
+            expected = self._buffered + running * per_read
+            return expected >= max(BUFFERED_RECORDS, self._workers * per_read)
 
     def _read(self, each: Plan, read: SeriesRead) -> _Outcome:
         """One series' occurrences over its spans (on a worker)."""
@@ -271,12 +283,16 @@ class ProviderRun:
                 original = datetime.fromisoformat(record["original_start_at"])
                 (cancelled if record["status"] == "cancelled" else emitted).add(original)
                 records.append(record)
+        if read.facts.summary is None:
+            read = _with_series_summary(read, records)
         if not self.provider.reports_deletions:
             synthesized = vanished(self.provider.name, read, each.window, emitted | cancelled)
             records += synthesized
             cancelled |= {datetime.fromisoformat(r["original_start_at"]) for r in synthesized}
         with self._lock:
             self._buffered += len(records)
+            self._reads_done += 1
+            self._records_read += len(records)
         return _Outcome(read, records, frozenset(emitted), frozenset(cancelled))
 
     def _pieces(self, spans: tuple[Window, ...]) -> list[Window]:
@@ -354,12 +370,19 @@ class ProviderRun:
         return plans
 
 
-def _label(target: CalendarTarget) -> str:
-    """How people know a calendar: Graph's ids are 150 opaque characters, its name is not."""
-    name, owner = target.record.get("name"), target.owner_id
-    if len(target.calendar_id) <= 64 or not name:
-        return target.calendar_id
-    return f"'{name}' of {owner}" if owner else f"'{name}'"
+def _with_series_summary(read: SeriesRead, records: list[dict[str, Any]]) -> SeriesRead:
+    """A series re-read because only an occurrence changed is known from STATE, which keeps
+    no summary; its cancellations carry the series' summary all the same (contract 4),
+    and any occurrence the provider did not modify has it."""
+    summary = next(
+        (
+            r["summary"]
+            for r in records
+            if r["instance_id"] and not r["is_exception"] and r["status"] != "cancelled"
+        ),
+        None,
+    )
+    return replace(read, facts=replace(read.facts, summary=summary)) if summary else read
 
 
 def _encoded(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -116,6 +116,9 @@ class Provider(Protocol):
     # JSON schema of the series record's ``recurrence`` (the rule as received): precise per
     # provider, so that a loader types the column (a JSON column refuses a bare string).
     recurrence_schema: dict[str, Any]
+    # Of a secret setting that holds an object, the fields that are secret (only those are
+    # masked in logs); a secret setting not named here is masked whole.
+    secret_fields: Mapping[str, tuple[str, ...]]
 
     def check(self, block: Mapping[str, Any]) -> list[str]:
         """Problems of the config block, naming settings, never values."""

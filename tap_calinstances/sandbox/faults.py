@@ -22,6 +22,10 @@ FORBIDDEN = "forbidden"
 PAGE_TOKEN_EXPIRED = "page_token_expired"  # noqa: S105 (a fault name, not a secret)
 # A request refused by budget enforcement (see limits.py): "budget_rate" and so on.
 BUDGET_PREFIX = "budget_"
+VANISHED = "vanished"
+PERMISSION = "permission"
+# Switches holding lists of names (calendar ids, permissions).
+_LISTS = ("forbidden_calendars", "vanished_calendars", "missing_permissions")
 
 _EVERY_FIELD = {
     "drop": "drop_every",
@@ -58,15 +62,35 @@ class Faults:
     # Business errors on HTTP 200 with the error in the body, as Feishu's gateway answers
     # many of them; providers that never do this ignore it.
     errors_on_http_200: bool = False
+    # Calendars still shown in calendar lists whose contents answer "not found", as one
+    # deleted between the listing and the reading (Graph: 404 ErrorItemNotFound).
+    vanished_calendars: tuple[str, ...] = field(default=())
+    # Application permissions the app registration lacks (admin consent never given), for
+    # providers that grant them per app: Graph's "User.Read.All" guards the user directory.
+    missing_permissions: tuple[str, ...] = field(default=())
+    # Paging links built on this origin (scheme://host:port) instead of the request's own,
+    # as behind a proxy that does not rewrite them (Graph's @odata.nextLink); "" for none.
+    next_link_origin: str = ""
+    # Provider error codes answered on purpose, as (code, target, times[, status]): API
+    # requests whose decoded path and query (`path?query`) contain `target` (a calendar or
+    # event id, "/instances", "page_token=", or "" for every request) get the provider's
+    # error `code`, on the first `times` matching requests (0: on all of them), with the
+    # HTTP status its reference documents or `status` (Feishu's gateway sends 99991400 on
+    # 400 too). Counting starts again whenever the switches are set. Only Feishu renders
+    # codes (its numbers).
+    error_codes: tuple[tuple[int, str, int, int], ...] = field(default=())
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
             value = getattr(self, item.name)
             if item.type == "int" and (not isinstance(value, int) or value < 0):
                 raise ValueError(f"fault setting {item.name} must be an integer >= 0")
-        if isinstance(self.forbidden_calendars, str):
-            raise ValueError("forbidden_calendars must be a list of calendar ids")
-        object.__setattr__(self, "forbidden_calendars", tuple(self.forbidden_calendars))
+        for name in _LISTS:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                raise ValueError(f"{name} must be a list")
+            object.__setattr__(self, name, tuple(value or ()))
+        object.__setattr__(self, "error_codes", _error_codes(self.error_codes))
 
     def decide(self, number: int) -> str | None:
         """The fault that API request `number` (counted from 1) gets, or None."""
@@ -88,15 +112,37 @@ class Faults:
         unknown = sorted(set(fields) - known)
         if unknown:
             raise ValueError(f"unknown fault settings: {', '.join(unknown)}")
-        if "forbidden_calendars" in fields:
-            fields["forbidden_calendars"] = tuple(fields["forbidden_calendars"] or ())
+        for name in _LISTS:
+            if name in fields and not isinstance(fields[name], str):
+                fields[name] = tuple(fields[name] or ())
         return dataclasses.replace(self, **fields)
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        data["forbidden_calendars"] = list(self.forbidden_calendars)
+        for name in _LISTS:
+            data[name] = list(getattr(self, name))
+        data["error_codes"] = [list(entry) for entry in self.error_codes]
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Faults:
         return cls().replace(**data)
+
+
+def _error_codes(value: Any) -> tuple[tuple[int, str, int, int], ...]:
+    """`error_codes` as (code, target, times, status) tuples, from tuples or JSON lists;
+    status 0 is the code's documented one."""
+    if isinstance(value, str):
+        raise ValueError("error_codes must be a list of [code, target, times(, status)]")
+    entries = []
+    for entry in value or ():
+        if isinstance(entry, str) or len(entry) not in (3, 4):
+            raise ValueError("each error_codes entry is [code, target, times(, status)]")
+        code, target, times, status = (*entry, 0)[:4]
+        numbers = all(isinstance(n, int) and n >= 0 for n in (code, times, status))
+        if not numbers or not isinstance(target, str):
+            raise ValueError(
+                "error_codes entries are [code, target string, times >= 0(, HTTP status)]"
+            )
+        entries.append((code, target, times, status))
+    return tuple(entries)

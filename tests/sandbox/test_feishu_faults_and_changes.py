@@ -154,3 +154,43 @@ def test_generated_principals_bring_calendars_shared_with_the_app() -> None:
         series = [s for s in sb.series(provider="feishu") if s["calendar_id"] == generated[0]]
         assert [s["summary"] for s in series] == ["User 0001 series 000", "User 0001 series 001"]
         assert all(s["series_id"].endswith("_0") for s in series)
+
+
+def test_error_codes_answer_the_requests_they_target_with_feishu_statuses(sb: Sandbox) -> None:
+    token = tenant_token(sb)
+    weekly = sb.series_id("Weekly sync", provider="feishu")
+    sb.set_faults(error_codes=[[193003, weekly, 0], [191000, TEAM, 2], [190009, "", 1]])
+    # The first request matching nothing else gets the catch-all code, once.
+    assert code(get(sb, CALENDARS, token)) == (400, 190009)
+    assert get(sb, CALENDARS, token).status_code == 200
+    assert [code(get(sb, events_path(TEAM), token)) for _ in range(2)] == [(404, 191000)] * 2
+    assert get(sb, events_path(TEAM), token).status_code == 200
+    instances = instances_path(sb, "Weekly sync", PRIMARY)
+    for _ in range(3):
+        assert code(get(sb, instances, token, start_time="1767225600", end_time="1772323200")) == (
+            403,
+            193003,
+        )
+    assert sb.requests[-1].fault == "code 193003"
+    sb.set_faults(error_codes=[[99991400, "", 1, 400]])
+    gateway = get(sb, CALENDARS, token)
+    assert (code(gateway), gateway.headers["x-ogw-ratelimit-reset"]) == ((400, 99991400), "1")
+    sb.set_faults(error_codes=[[190008, "page_token=", 1]])
+    sb.set_limits(page_size=2)
+    try:
+        first = data(get(sb, events_path(TEAM), token, page_size=50))
+        again = get(sb, events_path(TEAM), token, page_size=50, page_token=first["page_token"])
+        assert code(again) == (400, 190008)
+    finally:
+        sb.set_limits(page_size=0)
+    # Setting the switches again starts the counts again.
+    sb.set_faults(error_codes=[[190006, "", 1]], errors_on_http_200=True)
+    assert code(get(sb, CALENDARS, token)) == (200, 190006)
+    assert get(sb, CALENDARS, token).status_code == 200
+
+
+def test_error_codes_must_be_feishu_codes(sb: Sandbox) -> None:
+    with pytest.raises(ValueError, match="Feishu has no code 12345"):
+        sb.set_faults(error_codes=[[12345, "", 0]])
+    with pytest.raises(ValueError, match=r"times >= 0\(, HTTP status\)"):
+        sb.set_faults(error_codes=[[191000, "", -1]])

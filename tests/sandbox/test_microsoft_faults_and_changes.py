@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import requests
 
 from tap_calinstances.sandbox import Sandbox
-from tap_calinstances.sandbox.microsoft.dataset import MEGAN_CALENDAR
+from tap_calinstances.sandbox.microsoft.dataset import MEGAN_CALENDAR, MEGAN_TEAM
 from tests.sandbox.graph import MEGAN, app_token, calendar_path, code, get, instances_path, values
 
 WINDOW = {"startDateTime": "2026-03-01T00:00:00Z", "endDateTime": "2026-04-01T00:00:00Z"}
@@ -54,6 +55,44 @@ def test_forbidden_calendars_and_dying_tokens(sb: Sandbox) -> None:
     assert (expired.status_code, code(expired)) == (401, "InvalidAuthenticationToken")
     sb.set_faults(token_ttl_requests=0, reject_tokens=True)
     assert get(sb, "/users", app_token(sb)).status_code == 401
+
+
+def test_a_vanished_calendar_is_listed_but_its_items_are_not_found(sb: Sandbox) -> None:
+    token = app_token(sb)
+    sb.set_faults(vanished_calendars=[MEGAN_TEAM])
+    listed = [c["name"] for c in values(sb, f"/users/{MEGAN}/calendars", token)]
+    assert listed == ["Calendar", "Team planning", "Birthdays"]
+    team = calendar_path(sb, MEGAN, MEGAN_TEAM)
+    for path in (team, team + "/events", instances_path(sb, MEGAN, MEGAN_TEAM, "Design review")):
+        gone = get(sb, path, token, **WINDOW)
+        assert (gone.status_code, code(gone)) == (404, "ErrorItemNotFound")
+    assert get(sb, calendar_path(sb, MEGAN, MEGAN_CALENDAR) + "/events", token).ok
+    assert [r.fault for r in sb.requests] == [None, "vanished", "vanished", "vanished", None]
+
+
+def test_an_app_without_user_read_all_is_refused_the_directory(sb: Sandbox) -> None:
+    token = app_token(sb)
+    sb.set_faults(missing_permissions=["User.Read.All"])
+    for path in ("/users", f"/users/{MEGAN}"):
+        denied = get(sb, path, token)
+        assert (denied.status_code, code(denied)) == (403, "Authorization_RequestDenied")
+        assert denied.json()["error"]["message"] == (
+            "Insufficient privileges to complete the operation."
+        )
+    # Calendars need Calendars.Read, not User.Read.All.
+    assert get(sb, f"/users/{MEGAN}/calendars", token).ok
+    assert [r.fault for r in sb.requests] == ["permission", "permission", None]
+    with pytest.raises(ValueError, match=r"Calendars\.ReadWrite"):
+        sb.set_faults(missing_permissions=["Calendars.ReadWrite"])
+
+
+def test_next_links_can_name_another_origin(sb: Sandbox) -> None:
+    token = app_token(sb)
+    sb.set_faults(next_link_origin="https://graph.microsoft.com")
+    page = get(sb, "/users", token, **{"$top": 1}).json()
+    assert page["@odata.nextLink"].startswith("https://graph.microsoft.com/microsoft/v1.0/users?")
+    with pytest.raises(ValueError, match="next_link_origin"):
+        sb.set_faults(next_link_origin="graph.microsoft.com")
 
 
 def test_four_requests_in_flight_per_mailbox() -> None:

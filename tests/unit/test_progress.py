@@ -15,6 +15,7 @@ from tap_calinstances.errors import (
     ProviderError,
     exit_code,
 )
+from tap_calinstances.providers import CalendarTarget
 
 
 class Clock:
@@ -23,6 +24,10 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+def calendar(calendar_id: str) -> CalendarTarget:
+    return CalendarTarget(calendar_id, "principal", "UTC", None, {"name": calendar_id})
 
 
 def occurrences(n: int, cancelled: int = 0) -> list[dict[str, str]]:
@@ -41,7 +46,7 @@ def test_a_long_run_says_how_far_it_is_every_30_seconds(
     tally.retry()
     caplog.set_level(logging.INFO, "tap-calinstances")
     list(tally.counted("a@x", occurrences(600)))
-    tally.calendar_done("a@x", 2, readable=True)
+    tally.calendar_done(calendar("a@x"), 2, False)
     assert [r.getMessage() for r in caplog.records if "calendars done" in r.getMessage()] == []
     clock.now += 31
     list(tally.counted("b@x", occurrences(400, 100)))  # the 1,000th record looks at the clock
@@ -60,8 +65,8 @@ def test_the_summary_has_a_row_per_provider_with_its_counts() -> None:
     tally.request()
     tally.skipped()  # outside any calendar's task: a user without a mailbox
     list(tally.counted("c1", occurrences(5, 2)))
-    tally.calendar_done("c1", 3, readable=True)
-    tally.calendar_done("c2", 0, readable=False)
+    tally.calendar_done(calendar("c1"), 3, False)
+    tally.calendar_done(calendar("c2"), 0, True)
     clock.now += 12.5
     tally.stop()
     row = summary.table()[2].split()
@@ -84,7 +89,7 @@ def test_requests_count_for_the_calendar_whose_task_made_them(
     tally.attributed("cal-1", task)()
     tally.request()  # the calendar list: no calendar's
     caplog.set_level(logging.INFO, "tap-calinstances")
-    tally.calendar_done("cal-1", 1, readable=True)
+    tally.calendar_done(calendar("cal-1"), 1, False)
     assert caplog.records[-1].getMessage() == (
         "feishu: calendar cal-1 done (1 of 1): 1 series, 0 occurrences, 0 cancelled, "
         "2 requests, 0.5 s"

@@ -50,7 +50,7 @@ def test_lower_priorities_start_first() -> None:
 def test_held_back_priorities_wait_until_released() -> None:
     scheduler = Scheduler(workers=2, budget=Budget(4, 10_000, 60.0), name="t")
     release = threading.Event()
-    scheduler.hold_back = lambda priority: priority > 0 and not release.is_set()
+    scheduler.hold_back = lambda priority, _running: priority > 0 and not release.is_set()
     later = scheduler.submit("a", 1, lambda: "later")
     now = scheduler.submit("a", 0, lambda: "now")
     assert now.result(timeout=2) == "now"
@@ -67,7 +67,7 @@ def test_requests_are_paced_to_the_rate_in_a_sliding_window() -> None:
     scheduler = Scheduler(workers=1, budget=Budget(1, 10, 0.5), name="t")
     started = time.monotonic()
     for _ in range(9):
-        scheduler.pace("a")
+        scheduler.pace("a")()  # sent and answered at once
     assert time.monotonic() - started < 0.2
     scheduler.pace("a")
     assert time.monotonic() - started >= 0.45
@@ -102,8 +102,21 @@ def test_a_second_shorter_window_paces_bursts() -> None:
     scheduler = Scheduler(workers=1, budget=Budget(1, 1000, 60.0, burst=(10, 0.5)), name="t")
     started = time.monotonic()
     for _ in range(9):
-        scheduler.pace("a")
+        scheduler.pace("a")()  # sent and answered at once
     assert time.monotonic() - started < 0.2
     scheduler.pace("a")
     assert time.monotonic() - started >= 0.45
+    scheduler.close()
+
+
+def test_a_request_counts_until_a_window_after_its_answer() -> None:
+    # The provider counts a request when it arrives, anywhere between its sending and its
+    # answer: 19 (20 less the margin) sent and unanswered fill the window; the 20th goes a
+    # window's length (0.3 s) after the first answer (0.2 s), not after the first sending.
+    scheduler = Scheduler(workers=1, budget=Budget(1, 20, 0.3), name="t")
+    started = time.monotonic()
+    answers = [scheduler.pace("a") for _ in range(19)]
+    threading.Timer(0.2, answers[0]).start()
+    scheduler.pace("a")
+    assert time.monotonic() - started >= 0.48
     scheduler.close()

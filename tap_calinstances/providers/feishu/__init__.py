@@ -64,6 +64,7 @@ class Feishu:
     stamps_cover_occurrences = False  # events carry no change stamp; the sync token tells
     recurrence_schema: dict[str, Any] = {"type": ["string", "null"]}
     max_span: timedelta | None = timedelta(days=730) - 2 * EDGE
+    secret_fields: Mapping[str, tuple[str, ...]] = {}
 
     def check(self, block: Mapping[str, Any]) -> list[str]:
         return settings.check(block)
@@ -171,7 +172,9 @@ class Feishu:
                 "end_time": str(int((span.end + EDGE).timestamp())),
                 "page_size": INSTANCES_PAGE,
             },
-            where=f"calendar {target.calendar_id}",
+            # A skipped series (193001, 193003, 195100) is named in the warning, not just
+            # its calendar.
+            where=f"series {series_id} of calendar {target.calendar_id}",
         )
 
     def instance_record(

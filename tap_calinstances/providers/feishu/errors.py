@@ -10,11 +10,13 @@ from typing import Any
 import requests
 
 from tap_calinstances.errors import Action, Verdict
+from tap_calinstances.providers.feishu.settings import API_URL, LARK_API_URL
 
 _RATE = {190004, 190005, 190010, 99991400}  # method, app, operation, gateway
 _GONE = {191000, 191002, 191003, 193001, 193003, 195100}  # calendar/event gone or forbidden
 _OUR_BUG = {190002, 190009}  # invalid parameters: the tap asked wrongly
 _TOKEN = {99991663, 99991671, 99991668}  # tenant/access token invalid or expired
+_WRONG_TENANT = 190006  # the app's credentials belong to another tenant or platform
 
 
 def code_of(response: requests.Response) -> int | None:
@@ -50,7 +52,12 @@ def classify(response: requests.Response) -> Verdict | None:
         return Verdict(Action.RETRY, reason)
     if code in _TOKEN or status == 401:
         return Verdict(
-            Action.REFRESH, reason, "the tenant access token is refused: check the app's status"
+            Action.REFRESH,
+            reason,
+            "Feishu refuses the app's tenant access token: check in the developer console "
+            "that the app is enabled, that a version granting calendar:calendar:readonly is "
+            "published in this tenant, and that feishu.api_url is the app's platform "
+            "(Feishu or Lark)",
         )
     if code == 190008:  # page_token or sync_token expired: list again from the start
         return Verdict(Action.RESTART, reason)
@@ -64,7 +71,15 @@ def classify(response: requests.Response) -> Verdict | None:
         return Verdict(
             Action.FAIL, reason, "Feishu refused the tap's parameters; please report this"
         )
-    if code == 190006 or status == 403:
+    if code == _WRONG_TENANT:
+        return Verdict(
+            Action.FAIL,
+            reason,
+            "Feishu says 'wrong unit for app tenant': check that feishu.app_id and "
+            "feishu.app_secret are those of a self-built app of this tenant, and that "
+            f"feishu.api_url is its platform (Feishu {API_URL}, Lark {LARK_API_URL})",
+        )
+    if status == 403:
         return Verdict(
             Action.FAIL,
             reason,

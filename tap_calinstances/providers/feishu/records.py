@@ -11,12 +11,18 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from tap_calinstances import normalize, timeutil
-from tap_calinstances.normalize import Occurrence, SeriesFacts
+from tap_calinstances.normalize import Attendee, Occurrence, SeriesFacts
 from tap_calinstances.providers import CalendarTarget
 
 PROVIDER = "feishu"
 DEFAULT_ZONE = "Asia/Shanghai"  # Feishu's default for timed events
 _SHOW_AS = {"busy": "busy", "free": "free"}
+_RESPONSES = {
+    "accept": "accepted",
+    "decline": "declined",
+    "tentative": "tentative",
+    "needs_action": "needs_action",
+}
 # Calendar types the events API does not serve: calendars synced from elsewhere.
 THIRD_PARTY = frozenset({"google", "exchange"})
 
@@ -132,6 +138,24 @@ def _location(value: Any) -> str | None:
     return ", ".join(dict.fromkeys(parts)) or None
 
 
+def _attendees(value: Any) -> tuple[Attendee, ...] | None:
+    """Feishu names users by open id, with no email address; third parties by email.
+    Attendees taken off the event (``removed``) no longer attend."""
+    if not isinstance(value, list):
+        return None
+    return tuple(
+        Attendee(
+            email=attendee.get("third_party_email") or None,
+            name=attendee.get("display_name") or None,
+            response_status=_RESPONSES.get(str(attendee.get("rsvp_status")), "needs_action"),
+            is_optional=bool(attendee.get("is_optional")),
+            is_resource=attendee.get("type") == "resource",
+        )
+        for attendee in value
+        if isinstance(attendee, Mapping) and attendee.get("rsvp_status") != "removed"
+    )
+
+
 def occurrence(item: Mapping[str, Any], facts: SeriesFacts) -> Occurrence:
     start, end = _when(item.get("start_time")), _end(item.get("end_time"))
     moment = original_instant(item)
@@ -151,7 +175,7 @@ def occurrence(item: Mapping[str, Any], facts: SeriesFacts) -> Occurrence:
         location=_location(item.get("location")),
         organizer_email=None,
         organizer_name=organizer.get("display_name"),
-        attendees=None,
+        attendees=_attendees(item.get("attendees")),
         show_as=_SHOW_AS.get(str(item.get("free_busy_status")), "busy"),
         html_link=item.get("app_link"),
         ical_uid=None,

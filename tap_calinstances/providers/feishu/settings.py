@@ -35,6 +35,8 @@ SCHEMA = th.ObjectType(
     additional_properties=False,
 )
 
+GRANT = "the tenant access token needs app_id and app_secret"
+
 
 @dataclass(frozen=True)
 class FeishuSettings:
@@ -64,9 +66,9 @@ def check(block: Any) -> list[str]:
     if not isinstance(block, Mapping):
         return ["feishu must be an object of settings"]
     problems = [
-        f"feishu.{key} is required: the tenant access token needs app_id and app_secret"
+        problem
         for key in ("app_id", "app_secret")
-        if not (isinstance(block.get(key), str) and block[key].strip())
+        for problem in common.check_credential(f"feishu.{key}", block.get(key), GRANT)
     ]
     problems += common.check_id_list("feishu.calendar_ids", block.get("calendar_ids"))
     problems += common.check_url("feishu.api_url", block.get("api_url"))

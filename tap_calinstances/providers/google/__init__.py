@@ -39,6 +39,9 @@ class Google:
     stamps_cover_occurrences = False
     recurrence_schema: dict[str, Any] = {"type": ["array", "null"], "items": {"type": "string"}}
     max_span: timedelta | None = None
+    secret_fields: Mapping[str, tuple[str, ...]] = {
+        "service_account_info": settings.SECRET_KEY_FIELDS
+    }
 
     def check(self, block: Mapping[str, Any]) -> list[str]:
         return settings.check(block)

@@ -64,7 +64,7 @@ def is_master(item: Mapping[str, Any]) -> bool:
 
 def _when(value: Any) -> datetime | date:
     """Google's ``{dateTime, timeZone}`` or ``{date}``."""
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):  # decoded JSON; checking for the Mapping ABC costs more
         raise ValueError("a start/end time is not an object")
     if value.get("dateTime"):
         return timeutil.parse_instant(str(value["dateTime"]))
@@ -74,7 +74,7 @@ def _when(value: Any) -> datetime | date:
 
 
 def _zone_of(value: Any, fallback: str) -> str:
-    zone = value.get("timeZone") if isinstance(value, Mapping) else None
+    zone = value.get("timeZone") if isinstance(value, dict) else None
     return timeutil.canonical_zone(zone) if zone and timeutil.is_known_zone(zone) else fallback
 
 

@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from singer_sdk import typing as th
 
 from tap_calinstances import settings as common
@@ -65,7 +68,11 @@ SCHEMA = th.ObjectType(
     additional_properties=False,
 )
 
-_KEY_FIELDS = ("client_email", "private_key")
+# Of the key's fields only these are secret: the others (client_email, token_uri, the
+# certificate URLs) are public and appear in messages.
+SECRET_KEY_FIELDS = ("private_key", "private_key_id")
+REFRESH_GRANT = "the refresh-token grant needs client_id, client_secret and refresh_token"
+NEW_KEY = "create a new JSON key for the service account (IAM > Service accounts > Keys)"
 
 
 @dataclass(frozen=True)
@@ -103,13 +110,10 @@ class GoogleSettings:
         )
 
     @functools.cached_property
-    def signing_key(self) -> Any:
+    def signing_key(self) -> rsa.RSAPrivateKey:
         """The service account's private key, parsed once for the run: parsing a PEM key
         costs ~30 ms, and every impersonated subject needs a signed assertion."""
-        from cryptography.hazmat.primitives import serialization
-
-        pem = str((self.service_account or {}).get("private_key", ""))
-        return serialization.load_pem_private_key(pem.encode("utf-8"), password=None)
+        return load_private_key(str((self.service_account or {}).get("private_key", "")))
 
     @property
     def principals(self) -> tuple[Principal, ...]:
@@ -118,6 +122,19 @@ class GoogleSettings:
         if self.subjects:
             return tuple(Principal(subject, subject) for subject in self.subjects)
         return (Principal(str(self.service_account["client_email"]), None),)
+
+
+def load_private_key(pem: str) -> rsa.RSAPrivateKey:
+    """The RSA key that signs assertions (RS256); ValueError when ``pem`` is not one."""
+    try:
+        key = serialization.load_pem_private_key(pem.encode("utf-8"), password=None)
+    except TypeError as exc:  # a passphrase-protected key
+        raise ValueError("is encrypted; Google's JSON keys never are") from exc
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise ValueError("is not a PEM private key") from exc
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("is not an RSA key (Google signs assertions with RS256)")
+    return key
 
 
 def _key(value: Any) -> Mapping[str, Any] | None:
@@ -132,7 +149,8 @@ def check(block: Any) -> list[str]:
     if not isinstance(block, Mapping):
         return ["google must be an object of settings"]
     problems: list[str] = []
-    refresh = [k for k in ("client_id", "client_secret", "refresh_token") if block.get(k)]
+    grant = ("client_id", "client_secret", "refresh_token")
+    refresh = [k for k in grant if block.get(k) is not None]
     has_key = block.get("service_account_info") is not None
     if refresh and has_key:
         problems.append(
@@ -146,12 +164,8 @@ def check(block: Any) -> list[str]:
             "google.service_account_info"
         )
     elif refresh:
-        problems += [
-            f"google.{k} is required: the refresh-token grant needs client_id, client_secret "
-            "and refresh_token"
-            for k in ("client_id", "client_secret", "refresh_token")
-            if k not in refresh
-        ]
+        for k in grant:
+            problems += common.check_credential(f"google.{k}", block.get(k), REFRESH_GRANT)
     if has_key:
         problems += _check_key(block.get("service_account_info"))
     subjects = block.get("subjects")
@@ -171,16 +185,26 @@ def check(block: Any) -> list[str]:
 
 
 def _check_key(value: Any) -> list[str]:
+    """The key is parsed here, private key included, so that a damaged one is refused
+    before any request rather than at the first token."""
+    setting = "google.service_account_info"
     try:
         key = _key(value)
     except ValueError:
-        return ["google.service_account_info is not valid JSON"]
+        return [f"{setting} is not valid JSON: {NEW_KEY}"]
     if key is None:
-        return ["google.service_account_info must be a JSON object"]
-    missing = [name for name in _KEY_FIELDS if not key.get(name)]
+        return [f"{setting} must be a JSON object: {NEW_KEY}"]
+    missing = [
+        name
+        for name in ("client_email", "private_key")
+        if not (isinstance(key.get(name), str) and key[name].strip())
+    ]
     if missing:
-        return [
-            f"google.service_account_info lacks {', '.join(missing)}: download a new key "
-            "(JSON) for the service account"
-        ]
+        return [f"{setting} lacks {', '.join(missing)}: {NEW_KEY}"]
+    if "@" not in key["client_email"]:
+        return [f"{setting}.client_email is not an email address: {NEW_KEY}"]
+    try:
+        load_private_key(key["private_key"])
+    except ValueError as exc:
+        return [f"{setting}.private_key {exc}: {NEW_KEY}"]
     return []

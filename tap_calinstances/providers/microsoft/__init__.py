@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import ParseResult
 
 import requests
 from singer_sdk.pagination import BaseHATEOASPaginator
@@ -59,6 +60,7 @@ class Microsoft:
     stamps_cover_occurrences = True  # Exchange keeps exceptions and deletions on the master
     recurrence_schema: dict[str, Any] = {"type": ["object", "null"]}
     max_span: timedelta | None = None
+    secret_fields: Mapping[str, tuple[str, ...]] = {}
 
     def check(self, block: Mapping[str, Any]) -> list[str]:
         return settings.check(block)
@@ -84,9 +86,10 @@ class Microsoft:
     def paginator(self) -> GraphPaginator:
         return GraphPaginator()
 
-    def page(self, call: Call, url: str, token: Any) -> tuple[str, dict[str, Any]]:
-        # A next link already holds every parameter: it replaces the URL and ours.
-        return (str(token), {}) if token else (url, dict(call.params))
+    def page(self, call: Call, url: str, token: ParseResult | None) -> tuple[str, dict[str, Any]]:
+        # A next link already holds every parameter: it replaces the URL and ours. The
+        # SDK's HATEOAS paginator holds it parsed; str() of that is its repr, not the URL.
+        return (token.geturl(), {}) if token else (url, dict(call.params))
 
     def items(self, body: Mapping[str, Any]) -> list[dict[str, Any]]:
         return list(list_items(body, "value"))

@@ -1,5 +1,9 @@
 """Which Graph calendars to read: every calendar of each configured user (or every user of
-the tenant), each through its own mailbox's budget."""
+the tenant), each through its own mailbox's budget.
+
+A calendar shared with other users shows in their calendar lists too; it is read once,
+through the mailbox that owns it when that mailbox is read (whatever order /users gives),
+so its record and its budget do not depend on who else is in the run."""
 
 from __future__ import annotations
 
@@ -45,23 +49,30 @@ def calendars(http: Http, settings: MicrosoftSettings) -> list[CalendarTarget]:
         )
         for user in users(http, settings)
     ]
-    targets: list[CalendarTarget] = []
-    seen: set[str] = set()
+    wanted = settings.calendar_ids
+    chosen: dict[str, tuple[tuple[bool, bool], CalendarTarget]] = {}
     for call, listing in zip(calls, http.gather(calls), strict=True):
         for item in listing.items if listing else []:
             try:
                 record = records.calendar_record(call.principal, item)
             except KeyError as exc:
                 raise http.malformed(call, "a calendar without id") from exc
-            wanted = settings.calendar_ids
-            if wanted is not None and record["calendar_id"] not in wanted:
+            calendar_id = record["calendar_id"]
+            if wanted is not None and calendar_id not in wanted:
                 continue
-            if record["calendar_id"] in seen:  # one calendar shown in two mailboxes
-                continue
-            seen.add(record["calendar_id"])
-            targets.append(
-                CalendarTarget(
-                    record["calendar_id"], call.principal, "UTC", record["owner_id"], record
-                )
+            # The owner's own mailbox first, then one that may edit it (a delegate).
+            rank = (
+                str(record["owner_id"]).lower() == call.principal.lower(),
+                record["access_role"] == "owner",
             )
-    return targets
+            if calendar_id in chosen and rank <= chosen[calendar_id][0]:
+                continue
+            target = CalendarTarget(calendar_id, call.principal, "UTC", record["owner_id"], record)
+            chosen[calendar_id] = (rank, target)
+    for calendar_id in sorted(set(wanted or ()) - set(chosen)):
+        http.warn(
+            f"calendar {calendar_id} from microsoft.calendar_ids is in none of the calendar "
+            "lists read: check the id (the tap reads immutable ids, as the "
+            "microsoft_calendars stream shows them) and microsoft.user_ids"
+        )
+    return [target for _, target in chosen.values()]

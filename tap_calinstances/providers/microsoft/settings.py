@@ -61,6 +61,8 @@ SCHEMA = th.ObjectType(
     additional_properties=False,
 )
 
+GRANT = "the client-credentials grant needs tenant_id, client_id and client_secret"
+
 
 @dataclass(frozen=True)
 class MicrosoftSettings:
@@ -100,10 +102,9 @@ def check(block: Any) -> list[str]:
     if not isinstance(block, Mapping):
         return ["microsoft must be an object of settings"]
     problems = [
-        f"microsoft.{key} is required: the client-credentials grant needs tenant_id, "
-        "client_id and client_secret"
+        problem
         for key in ("tenant_id", "client_id", "client_secret")
-        if not (isinstance(block.get(key), str) and block[key].strip())
+        for problem in common.check_credential(f"microsoft.{key}", block.get(key), GRANT)
     ]
     problems += common.check_id_list("microsoft.user_ids", block.get("user_ids"))
     problems += common.check_id_list("microsoft.calendar_ids", block.get("calendar_ids"))

@@ -8,6 +8,7 @@ point the SDK's `domain` at the sandbox's URL and the tap's `feishu.api_url` at
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -62,6 +63,11 @@ class FeishuCalendarApi:
         self._tenant = TenantTokens(app, tokens)
         self._endpoints = Endpoints(world)
         self._routes = _routes()
+        # Uses of each error_codes entry under the switches they were counted for: a new
+        # set of switches is a new object, and counting starts again.
+        self._coded_lock = threading.Lock()
+        self._coded_for: Faults | None = None
+        self._coded_uses: list[int] = []
 
     def is_token_path(self, path: str) -> bool:
         return path == TOKEN_PATH
@@ -73,6 +79,10 @@ class FeishuCalendarApi:
         return self._tenant.handle(request)
 
     def api(self, request: Request, call: Call) -> ApiResult:
+        coded = self._coded(request.full_path, call.faults)
+        if coded is not None:
+            code, status = coded
+            return ApiResult(errors.coded(code, status, call.faults), f"code {code}")
         adapter = self._routes.bind_to_environ(request.environ)
         try:
             endpoint, args = adapter.match()
@@ -88,6 +98,20 @@ class FeishuCalendarApi:
             return handler(request, call, **args)
         except FeishuError as error:
             return ApiResult(error.response(call.faults))
+
+    def _coded(self, path: str, faults: Faults) -> tuple[int, int] | None:
+        """The error code (and HTTP status, 0: documented) the error_codes switch asks
+        for on this request (its decoded path and its query), if any."""
+        if not faults.error_codes:
+            return None
+        with self._coded_lock:
+            if self._coded_for is not faults:
+                self._coded_for, self._coded_uses = faults, [0] * len(faults.error_codes)
+            for index, (code, target, times, status) in enumerate(faults.error_codes):
+                if target in path and (times == 0 or self._coded_uses[index] < times):
+                    self._coded_uses[index] += 1
+                    return code, status
+        return None
 
     def unauthenticated(self, reason: str) -> Response:
         return errors.unauthenticated(reason)

@@ -27,6 +27,13 @@ ROLES = {
 }
 # Where a calendar id says a calendar is a meeting room's.
 RESOURCE_DOMAIN = "@resource.calendar.feishu.cn"
+# The world keeps Google's answers; Feishu's `rsvp_status` spells them its own way.
+RSVP = {
+    "needsAction": "needs_action",
+    "accepted": "accept",
+    "tentative": "tentative",
+    "declined": "decline",
+}
 
 
 def seconds(moment: datetime) -> str:
@@ -85,6 +92,34 @@ def app_link(calendar_id: str, series: Series, original: str = "0") -> str:
     )
 
 
+def status(series: Series, calendar: Calendar, cancelled: bool) -> str:
+    """Feishu's status is the calendar's view: `tentative` while its owner, invited by
+    someone else, has not answered yet."""
+    if cancelled:
+        return "cancelled"
+    unanswered = any(
+        a.email == calendar.owner and a.response == "needsAction" for a in series.attendees
+    )
+    return "tentative" if unanswered and series.organizer != calendar.owner else "confirmed"
+
+
+def attendees(series: Series, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Attendees as /instances lists them: users by open id, no email addresses."""
+    return [
+        {
+            "type": "resource" if attendee.resource else "user",
+            "attendee_id": "user_" + attendee.email.removeprefix("ou_"),
+            "rsvp_status": RSVP[attendee.response],
+            "is_optional": attendee.optional,
+            "is_organizer": attendee.email == series.organizer,
+            "is_external": False,
+            "display_name": attendee.name or names.get(attendee.email, ""),
+            "user_id": attendee.email,
+        }
+        for attendee in series.attendees
+    ]
+
+
 def _common(series: Series, calendar: Calendar, names: Mapping[str, str]) -> dict[str, Any]:
     item: dict[str, Any] = {
         "organizer_calendar_id": calendar.id if series.organizer == calendar.owner else "",
@@ -111,7 +146,7 @@ def event_item(first: Occurrence, calendar: Calendar, names: Mapping[str, str]) 
         "end_time": time_info(series, first.original_start + series.duration, end=True),
         **_common(series, calendar, names),
         "reminders": [],
-        "status": "cancelled" if series.deleted else "confirmed",
+        "status": status(series, calendar, series.deleted),
         "is_exception": False,
         "create_time": seconds(series.created),
         "app_link": app_link(calendar.id, series),
@@ -134,7 +169,7 @@ def exception_item(
         "start_time": time_info(series, occurrence.start),
         "end_time": time_info(series, occurrence.end, end=True),
         **_common(series, calendar, names),
-        "status": "cancelled" if occurrence.cancelled or series.deleted else "confirmed",
+        "status": status(series, calendar, occurrence.cancelled or series.deleted),
         "is_exception": True,
         "recurring_event_id": series.id,
         "create_time": seconds(occurrence.updated),
@@ -145,7 +180,8 @@ def exception_item(
 def instance_item(
     occurrence: Occurrence, calendar: Calendar, names: Mapping[str, str]
 ) -> dict[str, Any]:
-    """One occurrence as /instances lists it: no `recurrence`, no update time, no etag."""
+    """One occurrence as /instances lists it: no `recurrence`, no update time, no etag;
+    its attendees (lark-oapi's `Instance` has them; the events listing leaves them out)."""
     series = occurrence.series
     item_id = occurrence_id(occurrence)
     return {
@@ -154,9 +190,10 @@ def instance_item(
         "description": series.description or "",
         "start_time": time_info(series, occurrence.start),
         "end_time": time_info(series, occurrence.end, end=True),
-        "status": "cancelled" if occurrence.cancelled else "confirmed",
+        "status": status(series, calendar, occurrence.cancelled),
         "is_exception": occurrence.override is not None,
         "app_link": app_link(calendar.id, series, item_id.rpartition("_")[2]),
         **_common(series, calendar, names),
         "recurring_event_id": series.id,
+        "attendees": attendees(series, names),
     }

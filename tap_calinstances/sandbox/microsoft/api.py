@@ -117,7 +117,7 @@ class MicrosoftGraphApi:
         try:
             return handler(request, call, **args)
         except errors.GraphError as error:
-            return ApiResult(error.response())
+            return ApiResult(error.response(), error.fault)
 
     def unauthenticated(self, reason: str) -> Response:
         return errors.unauthenticated(reason)

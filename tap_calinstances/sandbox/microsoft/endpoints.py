@@ -8,7 +8,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
-from tap_calinstances.sandbox.faults import FORBIDDEN
+from tap_calinstances.sandbox.faults import FORBIDDEN, VANISHED
 from tap_calinstances.sandbox.microsoft import errors, ids
 from tap_calinstances.sandbox.microsoft.errors import GraphError, json_response
 from tap_calinstances.sandbox.microsoft.paging import Pager, Render, top
@@ -72,12 +72,16 @@ class Endpoints:
             raise errors.no_mailbox()
         return principal, calendars
 
-    def _calendar(self, user: str, calendar: str | None) -> tuple[Principal, Calendar, str]:
+    def _calendar(
+        self, user: str, calendar: str | None, call: Call
+    ) -> tuple[Principal, Calendar, str]:
         principal, calendars = self._mailbox(user)
         for item, role in calendars:
             if (calendar is None and item.primary_of == principal.email) or (
                 calendar is not None and self._ids.calendar(calendar) == item.id
             ):
+                if item.id in call.faults.vanished_calendars:
+                    raise errors.item_not_found(VANISHED)
                 return principal, item, role
         raise errors.item_not_found()
 
@@ -106,7 +110,12 @@ class Endpoints:
 
     # -- users -----------------------------------------------------------------------------
 
+    def _directory(self, call: Call) -> None:
+        if "User.Read.All" in call.faults.missing_permissions:
+            raise errors.insufficient_privileges()
+
     def users(self, request: Request, call: Call) -> ApiResult:
+        self._directory(call)
         select = request.args.get("$select")
         fields = {s.strip() for s in select.split(",")} if select else None
 
@@ -130,7 +139,8 @@ class Endpoints:
         )
         return self._answer(body)
 
-    def user(self, request: Request, _call: Call, user: str) -> ApiResult:
+    def user(self, request: Request, call: Call, user: str) -> ApiResult:
+        self._directory(call)
         email = self._ids.user(user)
         principal = self._world.principal(email) if email else None
         if principal is None:
@@ -175,9 +185,9 @@ class Endpoints:
         return self._answer(body, headers)
 
     def calendar(
-        self, request: Request, _call: Call, user: str, calendar: str | None = None
+        self, request: Request, call: Call, user: str, calendar: str | None = None
     ) -> ApiResult:
-        _, item, role = self._calendar(user, calendar)
+        _, item, role = self._calendar(user, calendar, call)
         view, headers = view_of(request)
         body = calendar_item(item, role, self._world.principal(item.owner), view.immutable)
         context = self._root(request) + f"/$metadata#users('{user}')/calendars/$entity"
@@ -202,7 +212,7 @@ class Endpoints:
     def events(
         self, request: Request, call: Call, user: str, calendar: str | None = None
     ) -> ApiResult:
-        _, item, _ = self._calendar(user, calendar)
+        _, item, _ = self._calendar(user, calendar, call)
         if item.id in call.faults.forbidden_calendars:
             return ApiResult(errors.access_denied().response(), FORBIDDEN)
         view, headers = view_of(request)
@@ -230,7 +240,7 @@ class Endpoints:
     def event(
         self, request: Request, call: Call, user: str, event: str, calendar: str | None = None
     ) -> ApiResult:
-        _, item, _ = self._calendar(user, calendar)
+        _, item, _ = self._calendar(user, calendar, call)
         series = self._series(item, call, event)
         view, headers = view_of(request)
         body = self._render(item, series, view, self._names())
@@ -240,7 +250,7 @@ class Endpoints:
     def instances(
         self, request: Request, call: Call, user: str, event: str, calendar: str | None = None
     ) -> ApiResult:
-        _, item, _ = self._calendar(user, calendar)
+        _, item, _ = self._calendar(user, calendar, call)
         raw_lo, raw_hi = request.args.get("startDateTime"), request.args.get("endDateTime")
         if not raw_lo or not raw_hi:
             raise errors.bad_parameter(_WINDOW_REQUIRED)

@@ -14,7 +14,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from tap_calinstances.sandbox.faults import PAGE_TOKEN_EXPIRED, Faults
+from tap_calinstances.sandbox.faults import PAGE_TOKEN_EXPIRED, PERMISSION, Faults
 from tap_calinstances.sandbox.limits import CONCURRENCY, RATE
 
 JSON_TYPE = (
@@ -70,18 +70,21 @@ def graph_error(
 
 
 class GraphError(Exception):
-    """Raised by handlers; rendered in Graph's envelope."""
+    """Raised by handlers; rendered in Graph's envelope. `fault` names the fault switch
+    that caused it, for the request log."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, fault: str | None = None) -> None:
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.fault = status, code, message, fault
 
     def response(self) -> Response:
         return graph_error(self.status, self.code, self.message)
 
 
-def item_not_found() -> GraphError:
-    return GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+def item_not_found(fault: str | None = None) -> GraphError:
+    return GraphError(
+        404, "ErrorItemNotFound", "The specified object was not found in the store.", fault
+    )
 
 
 def no_mailbox() -> GraphError:
@@ -95,6 +98,17 @@ def no_mailbox() -> GraphError:
 def access_denied() -> GraphError:
     return GraphError(
         403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+    )
+
+
+def insufficient_privileges() -> GraphError:
+    """The directory's answer to an app without User.Read.All (a directory code, not
+    Exchange's ErrorAccessDenied)."""
+    return GraphError(
+        403,
+        "Authorization_RequestDenied",
+        "Insufficient privileges to complete the operation.",
+        PERMISSION,
     )
 
 
@@ -120,8 +134,17 @@ def unauthenticated(reason: str) -> Response:
     )
 
 
-def check_faults(_faults: Faults) -> None:
+# The application permissions the missing_permissions switch can withhold.
+PERMISSIONS = ("User.Read.All",)
+
+
+def check_faults(faults: Faults) -> None:
     """Every switch value has a Graph rendering (see RATE_LIMIT_CODES)."""
+    unknown = sorted(set(faults.missing_permissions) - set(PERMISSIONS))
+    if unknown:
+        raise ValueError(f"missing_permissions: Graph can withhold {PERMISSIONS}, not {unknown}")
+    if faults.next_link_origin and not faults.next_link_origin.startswith(("http://", "https://")):
+        raise ValueError("next_link_origin must be an origin such as https://graph.example")
 
 
 def throttled(status: int, code: str, retry_after: str, message: str | None = None) -> Response:

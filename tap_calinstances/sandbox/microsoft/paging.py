@@ -3,7 +3,8 @@
 Directory listings (users) page with an opaque `$skiptoken`; calendar listings with
 `$skip`. With the empty_first_pages switch, calendar listings answer their first page
 empty, with a next link, as Graph may: a client that stops at an empty page loses
-everything (msgraph-sdk's PageIterator does).
+everything (msgraph-sdk's PageIterator does). With the next_link_origin fault switch, next
+links name another origin, as behind a proxy that does not rewrite them.
 """
 
 from __future__ import annotations
@@ -41,11 +42,12 @@ def top(request: Request, default: int, maximum: int, *, strict: bool) -> int:
     return min(int(value), maximum)
 
 
-def _next_link(request: Request, name: str, value: str) -> str:
+def _next_link(request: Request, call: Call, name: str, value: str) -> str:
     params = [(k, v) for k, v in request.args.items(multi=True) if k not in ("$skip", "$skiptoken")]
     params.append((name, value))
     query = urlencode(params, quote_via=quote, safe="$'(),")
-    return f"{request.host_url.rstrip('/')}{request.path}?{query}"
+    origin = call.faults.next_link_origin or request.host_url
+    return f"{origin.rstrip('/')}{request.path}?{query}"
 
 
 class Pager:
@@ -82,7 +84,7 @@ class Pager:
             raw = args.get("$skip")
             if raw is None and empty_first and call.limits.empty_first_pages:
                 return {"@odata.context": context, "value": [],
-                        "@odata.nextLink": _next_link(request, "$skip", "0")}  # fmt: skip
+                        "@odata.nextLink": _next_link(request, call, "$skip", "0")}  # fmt: skip
             if raw is not None and not raw.isdigit():
                 raise GraphError(400, "BadRequest", f"Invalid value '{raw}' for $skip.")
             offset, snapshot = int(raw or 0), version
@@ -95,9 +97,9 @@ class Pager:
         end = offset + len(chunk)
         if end < len(items):
             link = (
-                _next_link(request, "$skiptoken", encode_page(end, query_id, snapshot))
+                _next_link(request, call, "$skiptoken", encode_page(end, query_id, snapshot))
                 if token
-                else _next_link(request, "$skip", str(end))
+                else _next_link(request, call, "$skip", str(end))
             )
             body["@odata.nextLink"] = link
         return body

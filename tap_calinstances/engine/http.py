@@ -24,15 +24,18 @@ import requests
 
 from tap_calinstances import redaction
 from tap_calinstances.auth import TokenPolicy, origin
+from tap_calinstances.engine.progress import Tally
 from tap_calinstances.engine.scheduler import Cancelled, Scheduler
 from tap_calinstances.errors import (
     Action,
     AuthError,
+    HostUnreachable,
     ListingExpired,
     MalformedResponseError,
     ProviderError,
     SkipResource,
     Verdict,
+    unreachable,
 )
 from tap_calinstances.providers import Call, Provider
 
@@ -45,6 +48,9 @@ RETRY_BASE_SECONDS = 1.0
 RETRY_MAX_WAIT_SECONDS = 60.0
 RETRY_BUDGET_SECONDS = 300.0
 RETRY_MAX_TRIES = 10
+# A host that refuses connections, does not resolve or fails TLS is misconfigured far more
+# often than down: a few tries (about 3 s), not minutes of back-off.
+UNREACHABLE_TRIES = 3
 # A listing whose tokens keep expiring is not converging; stop rather than loop.
 MAX_LISTING_RESTARTS = 3
 # (connect, read) seconds: a host that does not answer is retried, not waited on forever.
@@ -80,10 +86,13 @@ class Listing:
 class Http:
     """The request machinery of one provider for one run."""
 
-    def __init__(self, provider: Provider, settings: Any, scheduler: Scheduler) -> None:
+    def __init__(
+        self, provider: Provider, settings: Any, scheduler: Scheduler, tally: Tally | None = None
+    ) -> None:
         self.provider = provider
         self.settings = settings
         self.scheduler = scheduler
+        self.tally = tally or Tally(provider.name)
         self._base = provider.api_url(settings).rstrip("/")
         self._origin = origin(self._base)
         self._tokens: dict[str, TokenPolicy] = {}
@@ -126,6 +135,7 @@ class Http:
                 )
             except SkipResource as exc:
                 log.warning("%s", exc)
+                self.tally.skipped()
                 return None
         raise ProviderError(
             f"{self.provider.name}: page tokens of {call.where} kept expiring "
@@ -138,6 +148,7 @@ class Http:
             response = self._send(call, self._url(call), dict(call.params))
         except SkipResource as exc:
             log.warning("%s", exc)
+            self.tally.skipped()
             return None
         return self._body(call, response)
 
@@ -233,6 +244,7 @@ class Http:
         while True:
             answered = self.scheduler.pace(call.principal)
             tries += 1
+            self.tally.request()
             prepared = requests.Request(
                 "GET",
                 url,
@@ -247,10 +259,13 @@ class Http:
             except _TRANSIENT as exc:
                 status = 0
                 verdict = Verdict(Action.RETRY, "")
-                what = (
-                    f"{self.provider.name}: connection problem ({type(exc).__name__}) "
-                    f"on {call.where}"
-                )
+                what = self._connection_problem(exc, call, url)
+                if tries >= UNREACHABLE_TRIES and unreachable(exc):
+                    raise HostUnreachable(
+                        f"{what}; gave up after {tries} tries. This looks like a configuration "
+                        f"problem: check {self._setting_of(exc, url)}, and that the host is "
+                        "reachable from here"
+                    ) from exc
             else:
                 status = response.status_code
                 found = self.provider.classify(response)
@@ -277,6 +292,7 @@ class Http:
                 if status in RATE_LIMIT_STATUSES:
                     self.scheduler.slow_down(call.principal, wait)
                 log.warning("%s; retry %d in %.1f s", what, tries, wait)
+                self.tally.retry()
                 if self.scheduler.cancelled.wait(wait):
                     raise Cancelled(self.provider.name)
                 continue
@@ -293,6 +309,22 @@ class Http:
                 raise ListingExpired(verdict.reason)
             advice = call.advice if verdict.action is Action.SKIP else verdict.advice
             raise ProviderError(f"{what}: {advice}")
+
+    def _connection_problem(self, exc: BaseException, call: Call, url: str) -> str:
+        host = origin(getattr(getattr(exc, "request", None), "url", None) or url)
+        why = unreachable(exc)
+        if why:
+            return f"{self.provider.name}: cannot reach {host} ({why}) for {call.where}"
+        return (
+            f"{self.provider.name}: connection problem ({type(exc).__name__}) with {host} "
+            f"on {call.where}"
+        )
+
+    def _setting_of(self, exc: BaseException, url: str) -> str:
+        """The setting that names the host a connection failed to (API or token endpoint)."""
+        failed = getattr(getattr(exc, "request", None), "url", None) or url
+        key = "api_url" if origin(failed) == self._origin else "token_url"
+        return f"{self.provider.name}.{key}"
 
 
 def list_items(body: Mapping[str, Any], key: str) -> Iterator[dict[str, Any]]:

@@ -6,6 +6,7 @@ hand its values to the SDK, on the main thread, which writes every message.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator, Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -20,6 +21,7 @@ from typing_extensions import override
 
 from tap_calinstances import record_schemas
 from tap_calinstances import settings as common
+from tap_calinstances.engine.progress import Summary
 from tap_calinstances.engine.run import ProviderRun
 from tap_calinstances.providers import Provider
 from tap_calinstances.writer import SingerWriter
@@ -31,9 +33,10 @@ class RunHolder:
     """One provider's run, started on first use (discovery needs no configuration) and
     closed when the last of its selected streams is done."""
 
-    def __init__(self, tap: Tap, provider: Provider) -> None:
+    def __init__(self, tap: Tap, provider: Provider, summary: Summary) -> None:
         self.tap = tap
         self.provider = provider
+        self.summary = summary
         self._run: ProviderRun | None = None
 
     def stream_name(self, kind: str) -> str:
@@ -55,6 +58,7 @@ class RunHolder:
                 write_state=lambda: self.tap.state_writer.write_state(self.tap.state),
                 series_selected=streams[self.stream_name("series")].selected,
                 full_refresh=bool(config.get("full_refresh")),
+                tally=self.summary.tally(self.provider.name),
             )
         return self._run
 
@@ -124,7 +128,9 @@ class EngineStream(Stream):
             _ = stream.stream_state
         run = self._holder.get()
         if run is None:  # discovery, or a run of other providers only
-            self.logger.info(
+            # Said once per provider, not once per stream.
+            self.logger.log(
+                logging.INFO if self.kind == "calendars" else logging.DEBUG,
                 "%s: no %s block in the configuration; nothing to read",
                 self._holder.provider.name,
                 self._holder.provider.name,
@@ -145,6 +151,13 @@ class EngineStream(Stream):
 
     def records(self, run: ProviderRun) -> Iterable[dict[str, Any]]:
         raise NotImplementedError
+
+    @override
+    def log_sync_costs(self) -> None:
+        # The SDK calls this for every stream, in order, once the sync is over: the last
+        # stream ends the log with the run's summary instead of the SDK's cost lines.
+        if self is list(self._tap.streams.values())[-1]:
+            self._holder.summary.log()
 
 
 class CalendarsStream(EngineStream):
@@ -187,8 +200,8 @@ STREAMS: tuple[type[EngineStream], ...] = (CalendarsStream, SeriesStream, Instan
 SCHEMAS = {"calendars": "calendar", "series": "series", "instances": "instance"}
 
 
-def provider_streams(tap: Tap, provider: Provider) -> list[Stream]:
-    holder = RunHolder(tap, provider)
+def provider_streams(tap: Tap, provider: Provider, summary: Summary) -> list[Stream]:
+    holder = RunHolder(tap, provider, summary)
     streams: list[Stream] = []
     for cls in STREAMS:
         schema = record_schemas.load(SCHEMAS[cls.kind])

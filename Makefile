@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python demo/run_demo.py
+	$(BIN)/python -m demo.run_demo
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
@@ -38,9 +38,10 @@ soak: $(STAMP)
 	KILLS_PER_PROVIDER=$${KILLS:-200} SEED=$${SEED:-1} $(BIN)/python -m pytest -q \
 		tests/test_kill_and_resume.py
 
-# Regenerate the README's settings table from the config schema.
+# Regenerate the README's settings table and meltano.yml's settings from the config schema.
 readme: $(STAMP)
 	$(BIN)/python scripts/readme_settings.py README.md
+	$(BIN)/python scripts/meltano_settings.py meltano.yml
 
 clean:
 	rm -rf $(VENV) .meltano output dist build *.egg-info

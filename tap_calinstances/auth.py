@@ -111,7 +111,7 @@ class TokenPolicy(OAuthAuthenticator):
             if not self.is_token_valid():
                 if self._troubles != seen and self._trouble is not None:
                     trouble = self._trouble  # failed while this thread waited: same answer
-                    raise TokenTrouble(str(trouble), trouble.wait_seconds)
+                    raise TokenTrouble(str(trouble), trouble.wait_seconds) from trouble.__cause__
                 try:
                     self.update_access_token()
                 except TokenTrouble as exc:

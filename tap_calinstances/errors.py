@@ -3,28 +3,28 @@
 Each provider classifies a response once (status, body code, reason) into a :class:`Verdict`;
 the request machinery acts on the verdict. Messages always say what the user can do.
 
-What the process exits with, whoever presents these errors:
-
-- ``EXIT_INVALID_CONFIG`` (2): the configuration was refused before any request;
-- ``EXIT_STOPPED`` (3): a provider failure stopped the whole run (credentials, permissions,
-  a request the provider rejects, a provider that stopped answering altogether);
-- ``EXIT_PARTIAL`` (4): the run finished, but some calendars could not be read (they stay
-  unclaimed in STATE, so the next run reads them again).
+How a failure ends the process is decided here too, once: each exception class that can
+stop a run carries its ``exit_code`` (see :func:`exit_code`), so that schedulers can tell a
+configuration to fix from a provider to wait for.
 """
 
 from __future__ import annotations
 
 import enum
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import requests
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+import urllib3.exceptions
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 
-EXIT_INVALID_CONFIG = 2
-EXIT_STOPPED = 3
-EXIT_PARTIAL = 4
-
+# Exit codes of `tap-calinstances` (the README's "Exit codes" lists them for users).
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1  # a bug in the tap: report it
+EXIT_CONFIG = 2  # invalid configuration, found before any request
+EXIT_PROVIDER = 3  # a provider failure stopped the run (credentials, permissions, outage)
+EXIT_PARTIAL = 4  # the run finished, but some calendars could not be read
 
 # What the pure functions reading a provider's items raise on an item that is not what the
 # API documents (a missing key, a number where a string belongs, a list for an object).
@@ -70,7 +70,7 @@ class ProviderError(FatalAPIError):
     calendar, or "calendar list") say where it happened, for whoever presents the error.
     """
 
-    exit_code = EXIT_STOPPED
+    exit_code = EXIT_PROVIDER
 
     def __init__(
         self, message: str, *, provider: str = "", endpoint: str = "", where: str = ""
@@ -95,6 +95,11 @@ class CalendarReadError(ProviderError):
 
 class MalformedResponseError(CalendarReadError):
     """The provider answered something that is not what its API documents."""
+
+
+class HostUnreachable(ProviderError):
+    """Nothing answers at a configured host (refused, unknown name, TLS failure): retrying
+    for minutes would not help, the setting that names the host is wrong."""
 
 
 class SkipResource(Exception):
@@ -123,21 +128,43 @@ class Failure:
     endpoint: str  # e.g. "GET /calendars/{calendar_id}/events"
     reason: str
 
-    def line(self) -> str:
-        return f"{self.provider} calendar {self.calendar} ({self.endpoint}): {self.reason}"
-
 
 class PartialFailure(Exception):
-    """Every stream was synced, but some calendars could not be read."""
+    """Every stream was synced, but some calendars could not be read: each was named in
+    an ERROR line when it failed; this is the one line that ends the run."""
 
     exit_code = EXIT_PARTIAL
 
     def __init__(self, failures: Sequence[Failure]) -> None:
         self.failures = tuple(failures)
+        named = "; ".join(f"{f.provider} calendar {f.calendar} ({f.endpoint})" for f in failures)
         count = len(self.failures)
-        lines = "\n".join(f"  - {failure.line()}" for failure in self.failures)
         super().__init__(
-            f"{count} calendar{'s' if count != 1 else ''} could not be read; every other "
-            "calendar was read and STATE is valid. The failed ones stay unclaimed in STATE, "
-            f"so the next run reads them again:\n{lines}"
+            f"{count} calendar{'s' if count != 1 else ''} could not be read: {named}. Every "
+            "other calendar was read; the ones named stay unclaimed in STATE, so the next run "
+            "reads them again (the ERROR line of each above says why)"
         )
+
+
+def unreachable(exc: BaseException) -> str | None:
+    """Why a connection could not even be made, when that is the failure: a refused
+    connection, a name that does not resolve, a TLS handshake that fails. None for
+    failures of a connection that was made (resets, timeouts), which are worth retrying."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, urllib3.exceptions.NameResolutionError):
+            return "the host name does not resolve"
+        if isinstance(cause, ConnectionRefusedError):
+            return "the connection was refused"
+        if isinstance(cause, ssl.SSLError | urllib3.exceptions.SSLError):
+            return "the TLS handshake failed"
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
+def exit_code(exc: BaseException) -> int:
+    """The process exit code for an exception that ended a run."""
+    if isinstance(exc, ConfigValidationError):
+        return EXIT_CONFIG
+    code = getattr(exc, "exit_code", None)
+    return code if isinstance(code, int) else EXIT_UNEXPECTED

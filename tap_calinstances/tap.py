@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Any
 
+import click
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import (
@@ -20,6 +21,8 @@ from typing_extensions import override
 
 from tap_calinstances import redaction
 from tap_calinstances import settings as common
+from tap_calinstances.command import TapCommand
+from tap_calinstances.engine.progress import Summary
 from tap_calinstances.engine.streams import KINDS, provider_streams
 from tap_calinstances.providers import registry
 from tap_calinstances.writer import SingerWriter
@@ -86,6 +89,14 @@ SETTINGS = th.PropertiesList(
         "after this long.",
     ),
     th.Property(
+        "metrics_log_level",
+        th.StringType,
+        default="WARNING",
+        allowed_values=["DEBUG", "INFO", "WARNING"],
+        description="Level of the SDK's METRIC log lines (record counts, sync durations): "
+        "INFO shows them; the default WARNING keeps them out of the log.",
+    ),
+    th.Property(
         "full_refresh",
         th.BooleanType,
         default=False,
@@ -105,8 +116,7 @@ SETTINGS["additionalProperties"] = False
 
 
 class TapCalInstances(Tap):
-    """Occurrences of recurring calendar events from Google Calendar, Microsoft Graph and
-    Feishu/Lark, in one normalized shape."""
+    """Recurring-event occurrences from Google Calendar, Microsoft Graph and Feishu/Lark."""
 
     name = "tap-calinstances"
     # A million records leave through here: see writer.py.
@@ -125,6 +135,7 @@ class TapCalInstances(Tap):
         setup_mapper: bool = True,
         **kwargs: Any,
     ) -> None:
+        self.summary = Summary()
         # The SDK's own validation echoes offending values, which may be secrets: this tap
         # validates itself, naming settings only. Its stream maps are set up after that
         # check, so that a malformed stream_maps is refused instead of crashing the mapper.
@@ -155,6 +166,15 @@ class TapCalInstances(Tap):
                 raise ConfigValidationError(
                     "Config validation failed", errors=[f"stream_maps: {exc}"]
                 ) from exc
+        # METRIC lines are half of a long run's log, and lose their tags under `meltano run`.
+        self.metrics_logger.setLevel(str(self.config.get("metrics_log_level", "WARNING")))
+
+    @override
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        # Validation is done in __init__ (names settings, never values). The SDK's own would
+        # log a bare "Config validation failed" whenever discovery runs before the
+        # configuration is complete, as `meltano select --list` does.
+        return []
 
     @classmethod
     def config_problems(cls, config: Mapping[str, Any]) -> list[str]:
@@ -217,7 +237,22 @@ class TapCalInstances(Tap):
     def discover_streams(self) -> list[Stream]:
         # The catalog is static: every provider's streams, configured or not, so that
         # `meltano select --list` works before credentials exist.
-        return [stream for p in PROVIDERS.values() for stream in provider_streams(self, p)]
+        return [
+            stream for p in PROVIDERS.values() for stream in provider_streams(self, p, self.summary)
+        ]
+
+    @classmethod
+    @override
+    def get_singer_command(cls) -> click.Command:
+        base = super().get_singer_command()
+        return TapCommand(
+            name=base.name,
+            callback=base.callback,
+            params=base.params,
+            help=base.help,
+            context_settings=base.context_settings,
+            logger=cls.logger,
+        )
 
 
 if __name__ == "__main__":

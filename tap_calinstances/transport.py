@@ -36,14 +36,9 @@ _JSON = msgspec.json.Decoder()
 
 
 def for_good(exc: BaseException, setting: str) -> str | None:
-    """What to fix when sending a request failed for good; None when it is worth retrying.
-    ``setting`` is the one that decides the URL."""
-    if isinstance(exc, requests.exceptions.SSLError):  # a ConnectionError, but no retry helps
-        return (
-            "its TLS certificate could not be verified; if a proxy re-signs traffic, point "
-            "REQUESTS_CA_BUNDLE at its CA certificate"
-        )
-    if isinstance(exc, TRANSIENT):
+    """What to fix when sending a request failed for good (an invalid URL or header); None
+    when it is worth retrying. ``setting`` is the one that decides the URL."""
+    if isinstance(exc, TRANSIENT):  # TLS failures too: errors.unreachable tells them apart
         return None
     return f"the request could not be sent ({type(exc).__name__}): check {setting}"
 

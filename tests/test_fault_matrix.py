@@ -5,6 +5,7 @@ which a resumed run reads the rest."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,13 +13,13 @@ import pytest
 from tap_calinstances.engine import http
 from tap_calinstances.errors import (
     EXIT_PARTIAL,
-    EXIT_STOPPED,
+    EXIT_PROVIDER,
     AuthError,
     PartialFailure,
     ProviderError,
 )
 from tap_calinstances.sandbox import Faults, Sandbox
-from tests.harness import TapRun, attempt_tap, run_tap
+from tests.harness import TapRun, attempt_tap, run_cli, run_tap
 
 PROVIDERS = ("google", "microsoft", "feishu")
 QUARTER = {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-04-01T00:00:00Z"}
@@ -130,16 +131,20 @@ def test_faults_no_retry_passes_stop_cleanly_and_a_resumed_run_reads_the_rest(
     assert [r for r in paged.requests if r.fault], "no fault injected: the test proves nothing"
     error = run.error
     assert isinstance(error, PartialFailure | ProviderError), error
-    message = str(error)
-    assert said in message
-    assert f"{provider}: " in message and "GET /" in message and "calendar" in message
+    # What a person reads: the error that ends the run, and one ERROR line per skipped
+    # calendar; each names the provider, the endpoint and the calendar.
+    told = [str(error)] if isinstance(error, ProviderError) else [f.reason for f in error.failures]
+    for message in told:
+        assert said in message
+        assert f"{provider}: " in message and "GET /" in message and "calendar" in message
     if isinstance(error, PartialFailure):
         assert error.exit_code == EXIT_PARTIAL
         failed = {f.calendar for f in error.failures}
         assert failed and not failed & claimed(run)  # left unclaimed: read again next run
         assert all(f.endpoint.startswith("GET /") for f in error.failures)
+        assert all(f"skipping calendar {c}" in run.stderr for c in failed)
     else:
-        assert error.exit_code == EXIT_STOPPED
+        assert error.exit_code == EXIT_PROVIDER
     paged.set_faults(**Faults().to_json())
     resumed = run_tap(config(paged, provider), state=run.last_state if run.states else None)
     assert occurrences(run, resumed, provider=provider) == occurrences(
@@ -168,9 +173,25 @@ def test_refused_credentials_stop_at_the_first_token_request_saying_what_to_fix(
     wrong = config(paged, provider)
     wrong[provider][setting] = "wrong-secret-0000"
     run = attempt_tap(wrong)
-    assert isinstance(run.error, AuthError) and run.error.exit_code == EXIT_STOPPED
+    assert isinstance(run.error, AuthError) and run.error.exit_code == EXIT_PROVIDER
     message = str(run.error)
     assert all(fragment in message for fragment in said), message
     assert "wrong-secret-0000" not in message
     # A refusal is not retried: one token request, and no API request without a token.
     assert (len(paged.token_requests), paged.requests) == (1, [])
+
+
+def test_a_run_that_skipped_calendars_ends_with_its_summary_one_line_and_exit_code_4(
+    paged: Sandbox, tmp_path: Path
+) -> None:
+    paged.set_faults(**{**Faults().to_json(), "malformed_every": 6})
+    run = run_cli(config(paged, "google"), tmp_path)
+    assert run.returncode == EXIT_PARTIAL
+    lines = [line.rsplit(" | ", 1)[-1] for line in run.stderr.splitlines() if " | " in line]
+    skipped = [line for line in lines if line.startswith("google: skipping calendar ")]
+    assert skipped and all("malformed response from GET /calendars/" in s for s in skipped)
+    # The summary table first, then the line that ends the run, naming what to read again.
+    assert lines.index("Summary of the run:") < len(lines) - 1
+    assert lines[-1].startswith(f"{len(skipped)} calendar")
+    assert "google calendar " in lines[-1] and "stay unclaimed in STATE" in lines[-1]
+    assert "Traceback" not in run.stderr

@@ -15,7 +15,7 @@ import pytest
 
 from tap_calinstances.errors import (
     EXIT_PARTIAL,
-    EXIT_STOPPED,
+    EXIT_PROVIDER,
     AuthError,
     PartialFailure,
     ProviderError,
@@ -81,7 +81,7 @@ def test_a_redirected_token_request_sends_nothing_to_the_other_host(
     config = through(proxy, sandbox, provider)
     run = attempt_tap(config)
     assert bystander.seen == []
-    assert isinstance(run.error, AuthError) and run.error.exit_code == EXIT_STOPPED
+    assert isinstance(run.error, AuthError) and run.error.exit_code == EXIT_PROVIDER
     message = str(run.error)
     assert f"{provider}: the token endpoint (POST {proxy.url}/" in message
     assert f"HTTP {status}, a redirect to {bystander.url}" in message
@@ -101,7 +101,7 @@ def test_a_redirected_api_request_sends_no_token_to_the_other_host(
     )
     run = attempt_tap(through(proxy, sandbox, provider))
     assert bystander.seen == []
-    assert isinstance(run.error, ProviderError) and run.error.exit_code == EXIT_STOPPED
+    assert isinstance(run.error, ProviderError) and run.error.exit_code == EXIT_PROVIDER
     message = str(run.error)
     assert f"{provider}: HTTP {status} on " in message and "(GET /" in message
     assert f"a redirect to {bystander.url}. The tap never follows redirects" in message
@@ -122,7 +122,7 @@ def test_a_server_that_never_answers_costs_the_deadlines_and_no_more(
     elapsed = time.monotonic() - started
     # The budget, one more attempt's timeouts, and a second of slack for a loaded machine.
     assert elapsed < 2 + 1 + 0.5 + 1
-    assert isinstance(run.error, ProviderError) and run.error.exit_code == EXIT_STOPPED
+    assert isinstance(run.error, ProviderError) and run.error.exit_code == EXIT_PROVIDER
     assert f"no request to {provider} succeeded for 2 s" in str(run.error)
     assert "ReadTimeout" in str(run.error)
     stalls = [s for s in proxy.seen if token_request(s) == on_token]

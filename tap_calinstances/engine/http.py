@@ -28,17 +28,20 @@ import requests
 
 from tap_calinstances import redaction, transport
 from tap_calinstances.auth import TokenPolicy
+from tap_calinstances.engine.progress import Tally
 from tap_calinstances.engine.scheduler import Cancelled, Scheduler
 from tap_calinstances.errors import (
     Action,
     AuthError,
     CalendarReadError,
+    HostUnreachable,
     ListingExpired,
     MalformedResponseError,
     ProviderError,
     SkipResource,
     TokenTrouble,
     Verdict,
+    unreachable,
 )
 from tap_calinstances.providers import Call, Provider
 from tap_calinstances.settings import Deadlines
@@ -52,6 +55,9 @@ log = logging.getLogger("tap-calinstances")
 RETRY_BASE_SECONDS = 1.0
 RETRY_MAX_WAIT_SECONDS = 60.0
 RETRY_MAX_TRIES = 10
+# A host that refuses connections, does not resolve or fails TLS is misconfigured far more
+# often than down: a few tries (about 3 s), not minutes of back-off.
+UNREACHABLE_TRIES = 3
 # A listing whose tokens keep expiring is not converging; stop rather than loop.
 MAX_LISTING_RESTARTS = 3
 # Google and Graph document pages that are empty but link to a next one; a handful in a row
@@ -86,10 +92,12 @@ class Http:
         settings: Any,
         scheduler: Scheduler,
         deadlines: Deadlines | None = None,
+        tally: Tally | None = None,
     ) -> None:
         self.provider = provider
         self.settings = settings
         self.scheduler = scheduler
+        self.tally = tally or Tally(provider.name)
         self.deadlines = deadlines or Deadlines()
         self._base = provider.api_url(settings).rstrip("/")
         self._origin = origin(self._base)
@@ -137,6 +145,7 @@ class Http:
                 )
             except SkipResource as exc:
                 log.warning("%s", exc)
+                self.tally.skipped()
                 return None
         raise CalendarReadError(
             f"{self.provider.name}: page tokens of {call.where} kept expiring (GET "
@@ -151,6 +160,7 @@ class Http:
             response = self._send(call, self._url(call), dict(call.params))
         except SkipResource as exc:
             log.warning("%s", exc)
+            self.tally.skipped()
             return None
         return self._body(call, response)
 
@@ -271,6 +281,7 @@ class Http:
         while True:
             answered = self.scheduler.pace(call.principal)
             tries += 1
+            self.tally.request()
             attempt = time.monotonic()
             prepared = requests.Request(
                 "GET",
@@ -289,15 +300,16 @@ class Http:
             except TokenTrouble as exc:
                 verdict = Verdict(Action.RETRY, "", wait_seconds=exc.wait_seconds)
                 what = f"{exc}, needed for {endpoint}"
+                cause = exc.__cause__
+                if cause is not None and unreachable(cause):  # no token endpoint there at all
+                    what = self._unreachable(cause, call, auth.auth_endpoint, tries)
             except transport.FAILED as exc:
                 problem = transport.for_good(exc, f"{self.provider.name}.api_url")
                 if problem:
                     message = f"{self.provider.name}: {origin(url)}, for {endpoint}: {problem}"
                     raise ProviderError(message, **self._context(call)) from exc
                 verdict = Verdict(Action.RETRY, "")
-                what = (
-                    f"{self.provider.name}: connection problem ({type(exc).__name__}) on {endpoint}"
-                )
+                what = self._unreachable(exc, call, url, tries)
             else:
                 status = response.status_code
                 transport.decode_once(response)
@@ -325,6 +337,7 @@ class Http:
                 if status in RATE_LIMIT_STATUSES:
                     self.scheduler.slow_down(call.principal, wait)
                 log.warning("%s; retry %d in %.1f s", what, tries, wait)
+                self.tally.retry()
                 if self.scheduler.cancelled.wait(wait):
                     raise Cancelled(self.provider.name)
                 continue
@@ -349,6 +362,27 @@ class Http:
                 raise ListingExpired(verdict.reason)
             advice = call.advice if verdict.action is Action.SKIP else verdict.advice
             raise ProviderError(f"{what}: {advice}", **self._context(call))
+
+    def _unreachable(self, exc: BaseException, call: Call, url: str, tries: int) -> str:
+        """What a failed connection was; HostUnreachable once a host that refuses, does not
+        resolve or fails TLS did so ``UNREACHABLE_TRIES`` times."""
+        failed = getattr(getattr(exc, "request", None), "url", None) or url
+        host, why = origin(failed), unreachable(exc)
+        if not why:
+            return (
+                f"{self.provider.name}: connection problem ({type(exc).__name__}) with {host} "
+                f"on {call.where} (GET {call.path})"
+            )
+        what = f"{self.provider.name}: cannot reach {host} ({why}) for {call.where}"
+        if tries >= UNREACHABLE_TRIES:
+            key = "api_url" if origin(failed) == self._origin else "token_url"
+            raise HostUnreachable(
+                f"{what}; gave up after {tries} tries. This looks like a configuration "
+                f"problem: check {self.provider.name}.{key}, and that the host is reachable "
+                "from here",
+                **self._context(call),
+            ) from exc
+        return what
 
     def _retry_wait(
         self, call: Call, verdict: Verdict, what: str, times: tuple[int, float, float]

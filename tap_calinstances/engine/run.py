@@ -34,6 +34,7 @@ from tap_calinstances.engine.plan import (
     gone_plan,
     plan,
 )
+from tap_calinstances.engine.progress import Tally
 from tap_calinstances.engine.scheduler import Scheduler
 from tap_calinstances.engine.tombstones import series_tombstone, vanished, with_series_summary
 from tap_calinstances.errors import ODD_BODY, CalendarReadError
@@ -71,6 +72,7 @@ class ProviderRun:
         write_state: Callable[[], None],
         series_selected: bool,
         full_refresh: bool,
+        tally: Tally | None = None,
         deadlines: Deadlines | None = None,
     ) -> None:
         self.provider = provider
@@ -78,8 +80,10 @@ class ProviderRun:
         self.window = window
         allocator.share_arenas()
         self.scheduler = Scheduler(workers, provider.budget, provider.name)
-        self.http = Http(provider, settings, self.scheduler, deadlines)
-        self.failures = Skipped(provider.name)
+        self.tally = tally or Tally(provider.name)
+        self.tally.start()
+        self.http = Http(provider, settings, self.scheduler, deadlines, self.tally)
+        self.failures = Skipped(provider.name, self.tally.skipped)
         self._stream_state = stream_state
         self._write_state = write_state
         self._full_refresh = full_refresh
@@ -102,6 +106,7 @@ class ProviderRun:
 
     def close(self) -> None:
         self.scheduler.close()
+        self.tally.stop()
 
     # -- phase 1: calendars ---------------------------------------------------------------
 
@@ -119,7 +124,11 @@ class ProviderRun:
             return
         targets = self.calendars()
         futures = [
-            self.http.run(target.principal, index, partial(self._plan, target))
+            self.http.run(
+                target.principal,
+                index,
+                self.tally.attributed(target.calendar_id, partial(self._plan, target)),
+            )
             for index, target in enumerate(targets)
         ]
         plans: list[Plan] = []
@@ -184,6 +193,7 @@ class ProviderRun:
 
     def occurrences(self) -> Iterator[dict[str, Any]]:
         plans = list(self.plans())
+        self.tally.calendars_total = len(plans)
         self.scheduler.hold_back = self._hold_back
         submitted: list[list[Future[_Outcome]]] = []
         pending = 0
@@ -197,7 +207,9 @@ class ProviderRun:
                         self.http.run(
                             ahead.target.principal,
                             len(submitted),
-                            partial(self._read, ahead, read),
+                            self.tally.attributed(
+                                ahead.target.calendar_id, partial(self._read, ahead, read)
+                            ),
                         )
                         for read in ahead.reads
                     ]
@@ -207,21 +219,23 @@ class ProviderRun:
                 self._head = index
             self.scheduler.wake()
             series: dict[str, SeriesMemory] = {m.series_id: m for m in each.kept}
+            calendar_id = each.target.calendar_id
             for future in as_completed(submitted[index]):
                 pending -= 1
                 try:
                     outcome = future.result()
                 except CalendarReadError as exc:
-                    self.failures.add(each.target.calendar_id, exc)  # the rest is written
+                    self.failures.add(calendar_id, exc)  # the other series are still written
                     continue
-                yield from self._written(outcome, series)
+                yield from self.tally.counted(calendar_id, self._written(outcome, series))
                 outcome.records.clear()  # written: memory stays bounded by what is read ahead
             submitted[index] = []
-            if each.target.calendar_id in self.failures:
+            if calendar_id in self.failures:
                 continue  # unclaimed: the next run reads it again, tombstones included
-            yield from self._tombstones(each, each.gone)
-            self._entries[each.target.calendar_id] = self._entry(each, series)
-            self._written_out(each.target.calendar_id, "instances")
+            yield from self.tally.counted(calendar_id, self._tombstones(each, each.gone))
+            self._entries[calendar_id] = self._entry(each, series)
+            self.tally.calendar_done(each.target, len(each.reads) + len(each.kept), each.forget)
+            self._written_out(calendar_id, "instances")
         self.finish()
 
     def _written_out(self, calendar_id: str, kind: str) -> None:

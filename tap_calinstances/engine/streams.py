@@ -6,7 +6,8 @@ hand its values to the SDK, on the main thread, which writes every message.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Sequence
+import logging
+from collections.abc import Generator, Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -20,6 +21,7 @@ from typing_extensions import override
 
 from tap_calinstances import record_schemas
 from tap_calinstances import settings as common
+from tap_calinstances.engine.progress import Summary
 from tap_calinstances.engine.run import ProviderRun
 from tap_calinstances.errors import Failure, PartialFailure
 from tap_calinstances.providers import Provider
@@ -32,9 +34,10 @@ class RunHolder:
     """One provider's run, started on first use (discovery needs no configuration) and
     closed when the last of its selected streams is done."""
 
-    def __init__(self, tap: Tap, provider: Provider) -> None:
+    def __init__(self, tap: Tap, provider: Provider, summary: Summary) -> None:
         self.tap = tap
         self.provider = provider
+        self.summary = summary
         self._run: ProviderRun | None = None
         # Calendars skipped by the runs closed so far (a connection test starts a new run).
         self.failures: list[Failure] = []
@@ -58,6 +61,7 @@ class RunHolder:
                 write_state=lambda: self.tap.state_writer.write_state(self.tap.state),
                 series_selected=streams[self.stream_name("series")].selected,
                 full_refresh=bool(config.get("full_refresh")),
+                tally=self.summary.tally(self.provider.name),
                 deadlines=common.deadlines(config),
             )
         return self._run
@@ -135,7 +139,9 @@ class EngineStream(Stream):
             _ = stream.stream_state
         run = self._holder.get()
         if run is None:  # discovery, or a run of other providers only
-            self.logger.info(
+            # Said once per provider, not once per stream.
+            self.logger.log(
+                logging.INFO if self.kind == "calendars" else logging.DEBUG,
                 "%s: no %s block in the configuration; nothing to read",
                 self._holder.provider.name,
                 self._holder.provider.name,
@@ -158,18 +164,15 @@ class EngineStream(Stream):
         raise NotImplementedError
 
     @override
-    def finalize_state_progress_markers(self, state: dict[str, Any] | None = None) -> None:
-        # The tap calls this right after each stream's sync (Tap.sync_all is final): after
-        # the last one, the calendars skipped by every provider are reported, once.
-        super().finalize_state_progress_markers(state)
-        synced = [
-            s
-            for s in self._tap.streams.values()
-            if (s.selected or s.has_selected_descendents) and not s.parent_stream_type
-        ]
-        skipped = failures(synced)
-        if synced and synced[-1] is self and skipped:
-            raise PartialFailure(skipped)
+    def log_sync_costs(self) -> None:
+        # The SDK calls this for every stream, in order, once the sync is over: the last
+        # stream ends the log with the run's summary instead of the SDK's cost lines.
+        # Then, when calendars were skipped, the one error that ends the run (exit code 4).
+        if self is list(self._tap.streams.values())[-1]:
+            self._holder.summary.log()
+            skipped = failures(self._tap.streams.values())
+            if skipped:
+                raise PartialFailure(skipped)
 
 
 class CalendarsStream(EngineStream):
@@ -208,7 +211,7 @@ class _MemoMask(SelectionMask):
         return value
 
 
-def failures(streams: Iterable[Stream]) -> Sequence[Failure]:
+def failures(streams: Iterable[Stream]) -> list[Failure]:
     """Every calendar the providers' runs skipped, in the order they failed."""
     holders = {id(s._holder): s._holder for s in streams if isinstance(s, EngineStream)}
     return [failure for holder in holders.values() for failure in holder.skipped]
@@ -218,8 +221,8 @@ STREAMS: tuple[type[EngineStream], ...] = (CalendarsStream, SeriesStream, Instan
 SCHEMAS = {"calendars": "calendar", "series": "series", "instances": "instance"}
 
 
-def provider_streams(tap: Tap, provider: Provider) -> list[Stream]:
-    holder = RunHolder(tap, provider)
+def provider_streams(tap: Tap, provider: Provider, summary: Summary) -> list[Stream]:
+    holder = RunHolder(tap, provider, summary)
     streams: list[Stream] = []
     for cls in STREAMS:
         schema = record_schemas.load(SCHEMAS[cls.kind])

@@ -4,17 +4,13 @@ Nothing here is kept per call on a shared object: each request's retry count and
 flag are locals, so any number of worker threads can use one :class:`Http`. Each thread has
 its own ``requests.Session`` (sessions are not guaranteed thread-safe).
 
-Deadlines: every attempt is bounded by the connect and read timeouts; a request retries
-until its tries or the retry budget run out (then its calendar fails, the run goes on), and
-the run stops once no request at all succeeded for the retry budget since an attempt first
-failed. A stalled provider thus costs at most the budget plus one attempt's timeouts; time
-spent waiting for the provider's pace (its rate limits) never counts.
+Every attempt, token requests included, is bounded by the connect and read timeouts; when
+retrying stops (a calendar skipped, or the run stopped) is decided in trouble.py.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -30,11 +26,11 @@ from tap_calinstances import redaction, transport
 from tap_calinstances.auth import TokenPolicy
 from tap_calinstances.engine.progress import Tally
 from tap_calinstances.engine.scheduler import Cancelled, Scheduler
+from tap_calinstances.engine.trouble import Trouble
 from tap_calinstances.errors import (
     Action,
     AuthError,
     CalendarReadError,
-    HostUnreachable,
     ListingExpired,
     MalformedResponseError,
     ProviderError,
@@ -55,9 +51,6 @@ log = logging.getLogger("tap-calinstances")
 RETRY_BASE_SECONDS = 1.0
 RETRY_MAX_WAIT_SECONDS = 60.0
 RETRY_MAX_TRIES = 10
-# A host that refuses connections, does not resolve or fails TLS is misconfigured far more
-# often than down: a few tries (about 3 s), not minutes of back-off.
-UNREACHABLE_TRIES = 3
 # A listing whose tokens keep expiring is not converging; stop rather than loop.
 MAX_LISTING_RESTARTS = 3
 # Google and Graph document pages that are empty but link to a next one; a handful in a row
@@ -104,10 +97,7 @@ class Http:
         self._tokens: dict[str, TokenPolicy] = {}
         self._tokens_lock = threading.Lock()
         self._local = threading.local()
-        # When the attempt that started the current trouble was sent (None: the last
-        # request succeeded): the run's retry budget counts from there, so that waiting on
-        # the provider's pace never counts. Written whole by any thread: no lock needed.
-        self._trouble_since: float | None = None
+        self.trouble = Trouble(provider.name, self._origin, self.deadlines.retry_budget)
 
     # -- what providers and the run call ----------------------------------------------------
 
@@ -302,14 +292,16 @@ class Http:
                 what = f"{exc}, needed for {endpoint}"
                 cause = exc.__cause__
                 if cause is not None and unreachable(cause):  # no token endpoint there at all
-                    what = self._unreachable(cause, call, auth.auth_endpoint, tries)
+                    what = self.trouble.connection(
+                        cause, auth.auth_endpoint, tries, self._context(call)
+                    )
             except transport.FAILED as exc:
                 problem = transport.for_good(exc, f"{self.provider.name}.api_url")
                 if problem:
                     message = f"{self.provider.name}: {origin(url)}, for {endpoint}: {problem}"
                     raise ProviderError(message, **self._context(call)) from exc
                 verdict = Verdict(Action.RETRY, "")
-                what = self._unreachable(exc, call, url, tries)
+                what = self.trouble.connection(exc, url, tries, self._context(call))
             else:
                 status = response.status_code
                 transport.decode_once(response)
@@ -324,7 +316,7 @@ class Http:
                 found = self.provider.classify(response)
                 auth.answered(token, accepted=found is None or found.action is not Action.REFRESH)
                 if found is None:
-                    self._trouble_since = None
+                    self.trouble.over()
                     self.scheduler.succeeded(call.principal)
                     return response
                 verdict = found
@@ -333,7 +325,13 @@ class Http:
                 answered()
             if verdict.action is Action.RETRY:
                 failing = failing or attempt
-                wait = self._retry_wait(call, verdict, what, (tries, failing, attempt))
+                wait = self.trouble.wait(
+                    what,
+                    retry_waits(verdict.wait_seconds, tries - 1),
+                    (tries, RETRY_MAX_TRIES),
+                    (failing, attempt),
+                    self._context(call),
+                )
                 if status in RATE_LIMIT_STATUSES:
                     self.scheduler.slow_down(call.principal, wait)
                 log.warning("%s; retry %d in %.1f s", what, tries, wait)
@@ -362,59 +360,6 @@ class Http:
                 raise ListingExpired(verdict.reason)
             advice = call.advice if verdict.action is Action.SKIP else verdict.advice
             raise ProviderError(f"{what}: {advice}", **self._context(call))
-
-    def _unreachable(self, exc: BaseException, call: Call, url: str, tries: int) -> str:
-        """What a failed connection was; HostUnreachable once a host that refuses, does not
-        resolve or fails TLS did so ``UNREACHABLE_TRIES`` times."""
-        failed = getattr(getattr(exc, "request", None), "url", None) or url
-        host, why = origin(failed), unreachable(exc)
-        if not why:
-            return (
-                f"{self.provider.name}: connection problem ({type(exc).__name__}) with {host} "
-                f"on {call.where} (GET {call.path})"
-            )
-        what = f"{self.provider.name}: cannot reach {host} ({why}) for {call.where}"
-        if tries >= UNREACHABLE_TRIES:
-            key = "api_url" if origin(failed) == self._origin else "token_url"
-            raise HostUnreachable(
-                f"{what}; gave up after {tries} tries. This looks like a configuration "
-                f"problem: check {self.provider.name}.{key}, and that the host is reachable "
-                "from here",
-                **self._context(call),
-            ) from exc
-        return what
-
-    def _retry_wait(
-        self, call: Call, verdict: Verdict, what: str, times: tuple[int, float, float]
-    ) -> float:
-        """Seconds to wait before the next try, or the error that ends the retries.
-        ``times``: tries so far, when the request's first and latest failed attempts were
-        sent (waiting on the provider's pace before them never counts)."""
-        tries, failing, attempt = times
-        wait = retry_waits(verdict.wait_seconds, tries - 1)
-        now = time.monotonic()
-        budget = self.deadlines.retry_budget
-        since = self._trouble_since  # once: another thread may reset it meanwhile
-        if since is None:
-            since = self._trouble_since = attempt
-        idle = now - since
-        if idle + wait > budget:
-            raise ProviderError(
-                f"{what}; no request to {self.provider.name} succeeded for {idle:.0f} s, and "
-                f"waiting {wait:.1f} s more would pass the retry budget of {budget:g} s "
-                "(retry_budget_seconds): the provider is down, throttling hard or unreachable "
-                "from here. STATE so far is valid: re-run the tap later",
-                **self._context(call),
-            )
-        elapsed = now - failing
-        if tries >= RETRY_MAX_TRIES or elapsed + wait > budget:
-            raise CalendarReadError(
-                f"{what}; gave up after {tries} tries in {elapsed:.0f} s. The provider is "
-                "rate limiting or failing: wait and re-run the tap (STATE so far is valid), "
-                "or narrow the calendars",
-                **self._context(call),
-            )
-        return wait + random.uniform(0, wait * 0.1)  # spreads workers without ignoring a hint
 
 
 def list_items(body: Mapping[str, Any], key: str) -> Iterator[dict[str, Any]]:

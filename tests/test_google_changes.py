@@ -157,3 +157,21 @@ def test_a_grown_window_reads_only_the_new_slice(private_sandbox: Sandbox) -> No
     assert sorted(weekly(second, series_id)) == ["2026-04-06T13:00:00Z"]
     full = run_tap(april)
     assert set(first.by_key()) | set(second.by_key()) == set(full.by_key())
+
+
+def test_an_occurrence_cancelled_alone_keeps_the_series_summary(
+    private_sandbox: Sandbox,
+) -> None:
+    # Only the occurrence changed: the next run knows the series from STATE, which keeps no
+    # summary, and Google's cancelled instance has none of its own.
+    first = run_tap(config(private_sandbox))
+    series_id = private_sandbox.series_id("Weekly sync")
+    private_sandbox.change(
+        "cancel_occurrence",
+        calendar_id=ALEX,
+        series_id=series_id,
+        original_start="2026-03-09T09:00:00-04:00",
+    )
+    second = run_tap(config(private_sandbox), state=first.last_state)
+    cancelled = weekly(second, series_id)["2026-03-09T13:00:00Z"]
+    assert (cancelled["status"], cancelled["summary"]) == ("cancelled", "Weekly sync")

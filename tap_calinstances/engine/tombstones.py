@@ -80,7 +80,8 @@ def series_tombstone(provider: str, calendar_id: str, memory: SeriesMemory) -> d
 def with_series_summary(read: SeriesRead, records: list[dict[str, Any]]) -> SeriesRead:
     """A series re-read because only an occurrence changed is known from STATE, which keeps
     no summary; its cancellations carry the series' summary all the same (contract 4),
-    and any occurrence the provider did not modify has it."""
+    and any occurrence the provider did not modify has it. Cancellations the provider
+    reported in ``records`` were built without it: they get it here."""
     summary = next(
         (
             r["summary"]
@@ -89,4 +90,9 @@ def with_series_summary(read: SeriesRead, records: list[dict[str, Any]]) -> Seri
         ),
         None,
     )
-    return replace(read, facts=replace(read.facts, summary=summary)) if summary else read
+    if not summary:
+        return read
+    for record in records:
+        if record["status"] == "cancelled" and record["summary"] is None:
+            record["summary"] = summary
+    return replace(read, facts=replace(read.facts, summary=summary))

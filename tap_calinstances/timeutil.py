@@ -78,11 +78,6 @@ def format_rfc3339(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def format_local(value: datetime, zone_name: str) -> str:
-    """Wall-clock time in ``zone_name`` as ``YYYY-MM-DDTHH:MM:SS``."""
-    return value.astimezone(zone(zone_name)).isoformat(timespec="seconds")[:19]
-
-
 def local_fields(value: datetime, zone_name: str) -> tuple[str, str]:
     """Wall-clock time and date in ``zone_name``: ``("2026-03-05T09:00:00", "2026-03-05")``,
     converted once (this runs twice for every record)."""

@@ -81,7 +81,7 @@ def test_all_day_starts_at_local_midnight(day: date, zone: str, expected: str) -
 )
 def test_local_wall_clock_and_date(instant: str, zone: str, wall: str, day: date) -> None:
     parsed = timeutil.parse_instant(instant)
-    assert timeutil.format_local(parsed, zone) == wall
+    assert timeutil.local_fields(parsed, zone) == (wall, day.isoformat())
     assert timeutil.local_date(parsed, zone) == day
 
 

@@ -25,7 +25,7 @@ import requests
 from tap_calinstances import redaction, transport
 from tap_calinstances.auth import TokenPolicy
 from tap_calinstances.engine.progress import Tally
-from tap_calinstances.engine.scheduler import Cancelled, Scheduler
+from tap_calinstances.engine.scheduler import CALENDAR_LISTS, Cancelled, Scheduler
 from tap_calinstances.engine.trouble import Trouble
 from tap_calinstances.errors import (
     Action,
@@ -154,10 +154,16 @@ class Http:
             return None
         return self._body(call, response)
 
-    def gather(self, calls: Sequence[Call], priority: int = -1) -> list[Listing | None]:
-        """Several listings at once, each within its principal's budget."""
-        futures = [self.run(c.principal, priority, partial(self.listing, c)) for c in calls]
-        return [future.result() for future in futures]
+    def gather(self, calls: Sequence[Call]) -> Iterator[Listing | None]:
+        """Several listings at once, each within its principal's budget, handed back in the
+        order of ``calls`` as soon as each and those before it are in."""
+        futures = [self.run(c.principal, CALENDAR_LISTS, partial(self.listing, c)) for c in calls]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:  # a failure stops the run: the listings not yet begun are not wanted
+            for future in futures:
+                future.cancel()
 
     def warn(self, message: str) -> None:
         log.warning("%s: %s", self.provider.name, message)

@@ -1,10 +1,11 @@
 """One provider's run: its window, calendars, plans and occurrences, as values.
 
-Three phases, each computed once and on demand, whichever stream asks first:
-calendars (every principal's calendar list), plans (one change listing per calendar,
-diffed against STATE), occurrences (the series reads the plans ask for, then tombstones).
-Requests run on the scheduler's workers; records are handed back to the main thread, which
-alone writes Singer messages and claims calendars in STATE.
+Three phases, each computed once, whichever stream asks first: calendars (every principal's
+calendar list), plans (one change listing per calendar, diffed against STATE), occurrences
+(the series reads the plans ask for, then tombstones). The phases overlap on the workers: a
+calendar's change listing starts as soon as the provider knows who reads it, and its series
+reads as soon as its plan is in. The main thread alone writes Singer messages, in calendar
+order, and claims calendars in STATE.
 """
 
 from __future__ import annotations
@@ -14,33 +15,25 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 import msgspec
 
-from tap_calinstances import normalize
-from tap_calinstances.engine import allocator, state
+from tap_calinstances.engine import allocator, reads, state
 from tap_calinstances.engine.failures import Skipped
 from tap_calinstances.engine.http import Http
 from tap_calinstances.engine.memory import CalendarMemory, SeriesMemory
-from tap_calinstances.engine.plan import (
-    Plan,
-    SeriesRead,
-    cursor_usable,
-    facts_from_memory,
-    gone_plan,
-    plan,
-)
+from tap_calinstances.engine.plan import Plan, SeriesRead, cursor_usable, gone_plan, plan
 from tap_calinstances.engine.progress import Tally
-from tap_calinstances.engine.scheduler import Scheduler
-from tap_calinstances.engine.tombstones import series_tombstone, vanished, with_series_summary
+from tap_calinstances.engine.scheduler import CHANGE_LISTINGS, Scheduler
+from tap_calinstances.engine.tombstones import series_tombstone
 from tap_calinstances.errors import ODD_BODY, CalendarReadError
 from tap_calinstances.providers import CalendarTarget, Provider
 from tap_calinstances.settings import Deadlines
-from tap_calinstances.windows import Window, split
+from tap_calinstances.windows import Window
 
 log = logging.getLogger("tap-calinstances")
 # Records read and not yet written, counting those the reads running will bring (or one
@@ -49,15 +42,6 @@ BUFFERED_RECORDS = 2_000
 # Series reads handed to the scheduler ahead of the calendar being written.
 PENDING_READS = 2_000
 _ENCODE = msgspec.json.Encoder().encode
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    read: SeriesRead
-    records: list[dict[str, Any]]
-    emitted: frozenset[datetime]  # originals of occurrences that take place
-    cancelled: frozenset[datetime]  # originals the provider reported cancelled
-    deleted: bool = False  # the series vanished between listing and reading
 
 
 class ProviderRun:
@@ -96,13 +80,24 @@ class ProviderRun:
         self._done: dict[str, set[str]] = {}
         self._entries: dict[str, dict[str, Any] | None] = {}
         self._claims: state.Claims | None = None
-        self._lock = threading.Lock()
         self._series_waiting: dict[str, list[dict[str, Any]]] = {}
+        # Change listings by calendar, started as soon as the provider names the calendar.
+        self._planning: dict[str, Future[Plan]] = {}
+        # Series reads by calendar index, submitted by the worker that made the plan or, past
+        # PENDING_READS, by the main thread when it comes near: never taken under _lock,
+        # which the scheduler's hold_back takes under its own.
+        self._reads: dict[int, list[Future[reads.Outcome]]] = {}
+        self._submitted: set[int] = set()
+        self._pending = 0
+        self._submitting = threading.Lock()
+        # The memory bound (see _hold_back), from the first read on.
+        self._lock = threading.Lock()
         self._head = 0
         self._buffered = 0
         self._workers = workers
         self._reads_done = 0
         self._records_read = 0
+        self.scheduler.hold_back = self._hold_back
 
     def close(self) -> None:
         self.scheduler.close()
@@ -112,8 +107,24 @@ class ProviderRun:
 
     def calendars(self) -> list[CalendarTarget]:
         if self._calendars is None:
-            self._calendars = self.provider.calendars(self.http, self.settings)
+            targets = self.provider.calendars(self.http, self.settings, self._start_plan)
+            for target in targets:
+                self._start_plan(target)
+            self._calendars = targets
+            for index, target in enumerate(targets):
+                # Run at once for a plan already in, else by the worker that makes it.
+                self._planning[target.calendar_id].add_done_callback(partial(self._planned, index))
         return self._calendars
+
+    def _start_plan(self, target: CalendarTarget) -> None:
+        """Start the calendar's change listing (once): the provider knows who reads it."""
+        if target.calendar_id in self._planning:
+            return
+        self._planning[target.calendar_id] = self.http.run(
+            target.principal,
+            CHANGE_LISTINGS + len(self._planning),
+            self.tally.attributed(target.calendar_id, partial(self._plan, target)),
+        )
 
     # -- phase 2: plans -------------------------------------------------------------------
 
@@ -122,19 +133,10 @@ class ProviderRun:
         if self._plans is not None:
             yield from self._plans
             return
-        targets = self.calendars()
-        futures = [
-            self.http.run(
-                target.principal,
-                index,
-                self.tally.attributed(target.calendar_id, partial(self._plan, target)),
-            )
-            for index, target in enumerate(targets)
-        ]
         plans: list[Plan] = []
-        for target, future in zip(targets, futures, strict=True):
+        for target in self.calendars():
             try:
-                plans.append(future.result())
+                plans.append(self._planning[target.calendar_id].result())
             except CalendarReadError as exc:
                 self.failures.add(target.calendar_id, exc)
                 plans.append(Plan(target, self.window, (), (), (), (), None))
@@ -181,6 +183,11 @@ class ProviderRun:
             self._series_waiting[target.calendar_id] = [_encoded(r) for r in result.series_records]
         return replace(result, series_records=())
 
+    def _planned(self, index: int, future: Future[Plan]) -> None:
+        """A plan is in: its reads start now, unless PENDING_READS are waiting already."""
+        if not future.cancelled() and future.exception() is None:
+            self._submit_reads(index, future.result(), bounded=True)
+
     def series_records(self) -> Iterator[Mapping[str, Any]]:
         for each in self.plans():
             yield from self._series_waiting.pop(each.target.calendar_id, ())
@@ -194,34 +201,22 @@ class ProviderRun:
     def occurrences(self) -> Iterator[dict[str, Any]]:
         plans = list(self.plans())
         self.tally.calendars_total = len(plans)
-        self.scheduler.hold_back = self._hold_back
-        submitted: list[list[Future[_Outcome]]] = []
-        pending = 0
+        ahead = 0  # reads of the calendars before this one were submitted
         for index, each in enumerate(plans):
-            while len(submitted) < len(plans) and (
-                len(submitted) <= index or pending < PENDING_READS
-            ):
-                ahead = plans[len(submitted)]
-                submitted.append(
-                    [
-                        self.http.run(
-                            ahead.target.principal,
-                            len(submitted),
-                            self.tally.attributed(
-                                ahead.target.calendar_id, partial(self._read, ahead, read)
-                            ),
-                        )
-                        for read in ahead.reads
-                    ]
-                )
-                pending += len(ahead.reads)
+            self._submit_reads(index, each, bounded=False)
+            while ahead < len(plans) and (ahead <= index or self._pending < PENDING_READS):
+                self._submit_reads(ahead, plans[ahead], bounded=False)
+                ahead += 1
             with self._lock:
                 self._head = index
             self.scheduler.wake()
             series: dict[str, SeriesMemory] = {m.series_id: m for m in each.kept}
             calendar_id = each.target.calendar_id
-            for future in as_completed(submitted[index]):
-                pending -= 1
+            with self._submitting:
+                submitted = self._reads.pop(index)
+            for future in as_completed(submitted):
+                with self._submitting:
+                    self._pending -= 1
                 try:
                     outcome = future.result()
                 except CalendarReadError as exc:
@@ -229,14 +224,28 @@ class ProviderRun:
                     continue
                 yield from self.tally.counted(calendar_id, self._written(outcome, series))
                 outcome.records.clear()  # written: memory stays bounded by what is read ahead
-            submitted[index] = []
             if calendar_id in self.failures:
                 continue  # unclaimed: the next run reads it again, tombstones included
-            yield from self.tally.counted(calendar_id, self._tombstones(each, each.gone))
+            yield from self.tally.counted(calendar_id, reads.tombstones(self.provider.name, each))
             self._entries[calendar_id] = self._entry(each, series)
             self.tally.calendar_done(each.target, len(each.reads) + len(each.kept), each.forget)
             self._written_out(calendar_id, "instances")
         self.finish()
+
+    def _submit_reads(self, index: int, each: Plan, *, bounded: bool) -> None:
+        with self._submitting:
+            if index in self._submitted or (bounded and self._pending >= PENDING_READS):
+                return
+            self._submitted.add(index)
+            self._reads[index] = [
+                self.http.run(
+                    each.target.principal,
+                    index,
+                    self.tally.attributed(each.target.calendar_id, partial(self._read, each, r)),
+                )
+                for r in each.reads
+            ]
+            self._pending += len(each.reads)
 
     def _written_out(self, calendar_id: str, kind: str) -> None:
         """All of ``kind`` is written for the calendar: claim it once nothing is missing."""
@@ -261,7 +270,8 @@ class ProviderRun:
         competed with the main thread for the GIL.
 
         The calendar being written keeps one read running whatever the bound (the main
-        thread waits for it); the ones after it wait for their turn.
+        thread waits for it); the ones after it wait for their turn. Listings (negative
+        priorities) never wait: the main thread waits for them before it writes anything.
         """
         with self._lock:
             if priority < self._head or (priority == self._head and not running[priority]):
@@ -270,95 +280,26 @@ class ProviderRun:
             expected = self._buffered + sum(running.values()) * per_read
             return expected >= max(BUFFERED_RECORDS, self._workers * per_read)
 
-    def _read(self, each: Plan, read: SeriesRead) -> _Outcome:
-        """One series' occurrences over its spans (on a worker)."""
-        window_start = _utc(each.window.start)
-        window_end = _utc(each.window.end)
-        keep_from = _utc(read.keep_from) if read.keep_from else None
-        records: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        emitted: set[datetime] = set()
-        cancelled: set[datetime] = set()
-        for span in self._pieces(read.spans):
-            call = self.provider.instances(each.target, read.facts.series_id, span)
-            listing = self.http.listing(call)
-            if listing is None:
-                return _Outcome(read, [], frozenset(), frozenset(), deleted=True)
-            for item in listing.items:
-                try:
-                    record = self.provider.instance_record(item, read.facts, read.exceptions)
-                except ODD_BODY as exc:
-                    raise self.http.malformed(call, f"an occurrence: {exc!r}") from exc
-                key = record["instance_key"]
-                # UTC "Z" strings of one format compare like the instants they name.
-                start, end = record["start_at"], record["end_at"]
-                if key in seen or not (end > window_start and start < window_end):
-                    continue
-                if keep_from is not None and start < keep_from:
-                    continue  # emitted by the run that read the window before it grew
-                seen.add(key)
-                # Encoded here, once: the SDK walks every nested object of a record on the
-                # main thread (a third of a run's time); pre-encoded JSON it passes as is.
-                record["raw"] = msgspec.Raw(_ENCODE(record["raw"]))
-                original = datetime.fromisoformat(record["original_start_at"])
-                (cancelled if record["status"] == "cancelled" else emitted).add(original)
-                records.append(record)
-        if read.facts.summary is None:
-            read = with_series_summary(read, records)
-        if not self.provider.reports_deletions:
-            synthesized = vanished(self.provider.name, read, each.window, emitted | cancelled)
-            records += synthesized
-            cancelled |= {datetime.fromisoformat(r["original_start_at"]) for r in synthesized}
+    def _read(self, each: Plan, read: SeriesRead) -> reads.Outcome:
+        outcome = reads.read_series(self.provider, self.http, each, read)
         with self._lock:
-            self._buffered += len(records)
+            self._buffered += len(outcome.records)
             self._reads_done += 1
-            self._records_read += len(records)
-        return _Outcome(read, records, frozenset(emitted), frozenset(cancelled))
-
-    def _pieces(self, spans: tuple[Window, ...]) -> list[Window]:
-        """Spans cut to the provider's longest request span (Feishu: two years)."""
-        limit = self.provider.max_span
-        return [piece for span in spans for piece in (split(span, limit) if limit else [span])]
+            self._records_read += len(outcome.records)
+        return outcome
 
     def _written(
-        self, outcome: _Outcome, series: dict[str, SeriesMemory]
+        self, outcome: reads.Outcome, series: dict[str, SeriesMemory]
     ) -> Iterator[dict[str, Any]]:
-        read = outcome.read
-        remembered = read.remembered.starts if read.remembered else frozenset()
         if outcome.deleted:
-            for original in sorted(remembered):
-                yield normalize.cancellation_record(read.facts, original)
+            yield from reads.missing(outcome)
             return
         yield from outcome.records
         with self._lock:
             self._buffered -= len(outcome.records)
         self.scheduler.wake()
-        if read.keep_from is not None:
-            starts = remembered | outcome.emitted
-        else:
-            for original in sorted(remembered - outcome.emitted - outcome.cancelled):
-                yield normalize.cancellation_record(read.facts, original)
-            starts = outcome.emitted
-        facts = read.facts
-        series[facts.series_id] = SeriesMemory(
-            facts.series_id,
-            read.stamp,
-            facts.timezone,
-            facts.is_all_day,
-            facts.duration,
-            starts,
-            # Cancelled originals count as exceptions too: where a provider drops deleted
-            # occurrences, one "missing" may have been moved past the window (or the rule's
-            # end), and the series must be read again when the window grows.
-            read.exceptions | outcome.cancelled,
-            read.ends_before,
-        )
-
-    def _tombstones(self, each: Plan, gone: tuple[SeriesMemory, ...]) -> Iterator[dict[str, Any]]:
-        for memory in gone:
-            facts = facts_from_memory(each.target, self.provider.name, memory)
-            for original in sorted(memory.starts):
-                yield normalize.cancellation_record(facts, original)
+        yield from reads.missing(outcome)
+        series[outcome.read.facts.series_id] = reads.remembered(outcome)
 
     def _entry(self, each: Plan, series: dict[str, SeriesMemory]) -> dict[str, Any] | None:
         if each.forget or not each.target.record:  # unreadable, or no longer listed
@@ -393,7 +334,3 @@ class ProviderRun:
 def _encoded(record: Mapping[str, Any]) -> dict[str, Any]:
     raw = record.get("raw")
     return {**record, "raw": msgspec.Raw(_ENCODE(raw))} if isinstance(raw, dict) else dict(record)
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -35,6 +35,11 @@ RATE_MARGIN = 0.95
 IN_FLIGHT_POLL = 0.02
 # Successful requests that win back one step of concurrency after a rate-limit answer.
 RECOVERY_STEP = 20
+# Priorities, lowest first. The listings the main thread waits on before it can write
+# anything run before the series reads (whose priority is their calendar's index): the reads
+# fill the time the workers would otherwise wait at the end of each phase.
+CALENDAR_LISTS = -(2**31)
+CHANGE_LISTINGS = -(2**30)  # plus the calendar's index
 
 
 class Cancelled(Exception):

@@ -9,7 +9,7 @@ STATE, tombstones) lives in :mod:`tap_calinstances.engine`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -159,8 +159,11 @@ class Provider(Protocol):
         """The change cursor a page carries, if any (the last page's wins)."""
         ...
 
-    def calendars(self, http: Http, settings: Any) -> list[CalendarTarget]:
-        """Every calendar to read this run, each through one principal."""
+    def calendars(
+        self, http: Http, settings: Any, ready: Callable[[CalendarTarget], None]
+    ) -> list[CalendarTarget]:
+        """Every calendar to read this run, each through one principal. ``ready`` may be
+        told of a target as soon as it is certain (its listing then starts at once)."""
         ...
 
     def change_listing(self, target: CalendarTarget, cursor: str | None) -> Call:

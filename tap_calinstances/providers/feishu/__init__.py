@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -105,8 +105,13 @@ class Feishu:
         token = _data(body).get("sync_token")  # on the last page
         return str(token) if token else None
 
-    def calendars(self, http: Http, parsed: FeishuSettings) -> list[CalendarTarget]:
-        return calendars.calendars(http, parsed)
+    def calendars(
+        self,
+        http: Http,
+        parsed: FeishuSettings,
+        ready: Callable[[CalendarTarget], None],  # noqa: ARG002
+    ) -> list[CalendarTarget]:
+        return calendars.calendars(http, parsed)  # one listing: all are ready at once
 
     def change_listing(self, target: CalendarTarget, cursor: str | None) -> Call:
         # Never the start_time/end_time mode: it does not page and silently truncates.

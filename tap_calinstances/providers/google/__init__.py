@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -82,8 +82,10 @@ class Google:
         token = body.get("nextSyncToken")  # only on the last page
         return str(token) if token else None
 
-    def calendars(self, http: Http, parsed: GoogleSettings) -> list[CalendarTarget]:
-        return calendars.calendars(http, parsed)
+    def calendars(
+        self, http: Http, parsed: GoogleSettings, ready: Callable[[CalendarTarget], None]
+    ) -> list[CalendarTarget]:
+        return calendars.calendars(http, parsed, ready)
 
     def change_listing(self, target: CalendarTarget, cursor: str | None) -> Call:
         # No time bounds: the listing ends with a sync token for the next run. singleEvents

@@ -1,12 +1,14 @@
 """Which Google calendars to read, and through which principal.
 
-Every principal's calendar list is read first (all at once): a calendar shared by several
-subjects is then read once, through the subject with the strongest access to it.
+Every principal's calendar list is read at once: a calendar shared by several subjects is
+read once, through the subject with the strongest access to it. A calendar a subject owns is
+ready as soon as the lists before that subject's are in (a later owner never replaces an
+earlier one), so its change listing starts while the other lists are still being read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tap_calinstances.engine.http import Http
@@ -18,6 +20,7 @@ from tap_calinstances.providers.google.settings import GoogleSettings
 PRIMARY = "primary"  # Google's alias for a user's own calendar, also in google.calendar_ids
 # Google's access roles, weakest first: freeBusyReader sees only busy blocks.
 _ROLE_RANK = {"freeBusyReader": 1, "reader": 2, "writer": 3, "owner": 4}
+_OWNER = _ROLE_RANK["owner"]
 CALENDAR_PAGE = 250  # Google's largest calendar-list page
 _LIST_ADVICE = (
     "the calendar list cannot be read: check google.api_url, and that the credentials "
@@ -25,7 +28,9 @@ _LIST_ADVICE = (
 )
 
 
-def calendars(http: Http, settings: GoogleSettings) -> list[CalendarTarget]:
+def calendars(
+    http: Http, settings: GoogleSettings, ready: Callable[[CalendarTarget], None]
+) -> list[CalendarTarget]:
     wanted = settings.calendar_ids
     # Hidden calendars are still the user's calendars; Google leaves them out by default.
     calls = [
@@ -52,6 +57,8 @@ def calendars(http: Http, settings: GoogleSettings) -> list[CalendarTarget]:
             rank = _ROLE_RANK.get(str(item.get("accessRole")), 0)
             if calendar_id not in chosen or rank > chosen[calendar_id][0]:
                 chosen[calendar_id] = (rank, call.principal, item)
+                if rank == _OWNER:  # the lists before this one are in: nobody takes it now
+                    ready(_target(call.principal, item))
     for calendar_id in sorted(set(wanted or ()) - set(chosen) - {PRIMARY}):
         found = _read_unlisted(http, settings, calendar_id)
         if found is not None:

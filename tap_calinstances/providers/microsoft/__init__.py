@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import ParseResult
@@ -97,8 +97,10 @@ class Microsoft:
     def cursor(self, body: Mapping[str, Any]) -> str | None:  # noqa: ARG002
         return None
 
-    def calendars(self, http: Http, parsed: MicrosoftSettings) -> list[CalendarTarget]:
-        return calendars.calendars(http, parsed)
+    def calendars(
+        self, http: Http, parsed: MicrosoftSettings, ready: Callable[[CalendarTarget], None]
+    ) -> list[CalendarTarget]:
+        return calendars.calendars(http, parsed, ready)
 
     def change_listing(self, target: CalendarTarget, cursor: str | None) -> Call:  # noqa: ARG002
         # Series masters only: their changeKey moves with any change to an occurrence.

@@ -3,9 +3,13 @@ the tenant), each through its own mailbox's budget.
 
 A calendar shared with other users shows in their calendar lists too; it is read once,
 through the mailbox that owns it when that mailbox is read (whatever order /users gives),
-so its record and its budget do not depend on who else is in the run."""
+so its record and its budget do not depend on who else is in the run. A calendar its own
+mailbox lists as owner is ready as soon as the lists before that mailbox's are in: its change
+listing starts while the other lists are still being read."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from tap_calinstances.engine.http import Http
 from tap_calinstances.errors import ODD_BODY
@@ -39,7 +43,9 @@ def users(http: Http, settings: MicrosoftSettings) -> list[str]:
     return found
 
 
-def calendars(http: Http, settings: MicrosoftSettings) -> list[CalendarTarget]:
+def calendars(
+    http: Http, settings: MicrosoftSettings, ready: Callable[[CalendarTarget], None]
+) -> list[CalendarTarget]:
     calls = [
         Call(
             user,
@@ -70,6 +76,8 @@ def calendars(http: Http, settings: MicrosoftSettings) -> list[CalendarTarget]:
                 continue
             target = CalendarTarget(calendar_id, call.principal, "UTC", record["owner_id"], record)
             chosen[calendar_id] = (rank, target)
+            if all(rank):  # the strongest claim, and the lists before this one are in
+                ready(target)
     for calendar_id in sorted(set(wanted or ()) - set(chosen)):
         http.warn(
             f"calendar {calendar_id} from microsoft.calendar_ids is in none of the calendar "

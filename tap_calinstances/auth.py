@@ -73,9 +73,6 @@ class TokenPolicy(OAuthAuthenticator):
         self.timeout = Deadlines().timeout  # the run sets its own
         self._api_origin = origin(api_url)
         self._lock = threading.Lock()
-        # Not the SDK's session: it retries inside urllib3 (10 times per stalled request)
-        # and follows redirects with the client secret in the body.
-        self._session = transport.new_session(self.auth_endpoint)
         self._troubles = 0
         self._trouble: TokenTrouble | None = None
         self._refused: str | None = None
@@ -211,9 +208,11 @@ class TokenPolicy(OAuthAuthenticator):
                 provider=self.provider,
             )
         requested = datetime.datetime.now(datetime.UTC)
-        log.info("%s: fetching an access token for %s", self.provider, self.principal)
+        log.debug("%s: fetching an access token for %s", self.provider, self.principal)
         try:
-            response = self._session.post(
+            # Not the SDK's session: it retries inside urllib3 (10 times per stalled
+            # request) and follows redirects with the client secret in the body.
+            response = transport.session(self.auth_endpoint).post(
                 self.auth_endpoint,
                 timeout=self.timeout,
                 allow_redirects=False,  # the next hop would receive the credentials

@@ -51,6 +51,8 @@ class Verdict:
     reason: str  # the provider's own word for it, e.g. "rateLimitExceeded"
     advice: str = ""  # what the user can do
     wait_seconds: float | None = None  # the provider's back-off hint, if it sent one
+    # The provider said "too many": the principal's pace drops, not only this request's.
+    rate_limited: bool = False
 
 
 class RetryableError(RetriableAPIError):

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tap_calinstances.engine import http
+from tap_calinstances.engine.scheduler import Scheduler
 from tap_calinstances.errors import AuthError, ProviderError
 from tap_calinstances.providers import Budget
 from tap_calinstances.providers.feishu import FEISHU
@@ -72,18 +73,32 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return chosen
 
 
+@pytest.fixture
+def slowed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The principals whose pace the tap lowered (a "too many" answer), in order."""
+    principals: list[str] = []
+    slow_down = Scheduler.slow_down
+
+    def record(self: Scheduler, principal: str, seconds: float) -> None:
+        principals.append(principal)
+        slow_down(self, principal, seconds)
+
+    monkeypatch.setattr(Scheduler, "slow_down", record)
+    return principals
+
+
 # -- retried: the same records as a clean run -------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("faults", "code", "status", "hinted"),
+    ("faults", "code", "status", "hinted", "too_many"),
     [
-        ({"rate_limit_every": 3, "rate_limit_reason": "190004"}, 190004, 429, False),
-        ({"rate_limit_every": 3, "rate_limit_reason": "190005"}, 190005, 429, False),
-        ({"rate_limit_every": 3, "rate_limit_reason": "190010"}, 190010, 429, False),
-        ({"rate_limit_every": 3}, 99991400, 429, True),
-        ({"error_codes": [[99991400, "/instances", 3, 400]]}, 99991400, 400, True),
-        ({"server_error_every": 3}, 190003, 500, False),
+        ({"rate_limit_every": 3, "rate_limit_reason": "190004"}, 190004, 429, False, True),
+        ({"rate_limit_every": 3, "rate_limit_reason": "190005"}, 190005, 429, False, True),
+        ({"rate_limit_every": 3, "rate_limit_reason": "190010"}, 190010, 429, False, True),
+        ({"rate_limit_every": 3}, 99991400, 429, True, True),
+        ({"error_codes": [[99991400, "/instances", 3, 400]]}, 99991400, 400, True, True),
+        ({"server_error_every": 3}, 190003, 500, False, False),
     ],
     ids=["190004", "190005", "190010", "99991400", "99991400-on-400", "190003-on-500"],
 )
@@ -91,15 +106,19 @@ def test_transient_codes_are_retried_after_the_time_asked_with_the_same_records(
     feishu: Sandbox,
     clean: TapRun,
     waits: list[float],
+    slowed: list[str],
     faults: dict[str, Any],
     code: int,
     status: int,
     hinted: bool,
+    too_many: bool,
 ) -> None:
     feishu.set_faults(**faults)
     run = run_tap(quarter(feishu))
     refused = [r for r in feishu.requests if r.fault]
     assert refused and {r.status for r in refused} == {status}
+    # A rate limit, whatever its HTTP status, slows the whole app down; a server error not.
+    assert slowed == (["the app"] * len(refused) if too_many else [])
     # One wait per refused request: the gateway's x-ogw-ratelimit-reset (1 s here) where it
     # sent one, the tap's own back-off (0.05 s, doubling when refused again) where it did not.
     assert len(waits) == len(refused)

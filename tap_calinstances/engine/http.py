@@ -56,8 +56,6 @@ MAX_LISTING_RESTARTS = 3
 # Google and Graph document pages that are empty but link to a next one; a handful in a row
 # is seen in practice. More than this is a listing that no longer progresses.
 MAX_EMPTY_PAGES = 25
-# Retry verdicts that mean "too many requests", as opposed to a failing server.
-RATE_LIMIT_STATUSES = frozenset({403, 429})
 
 
 def retry_waits(hint: float | None, attempt: int) -> float:
@@ -96,7 +94,6 @@ class Http:
         self._origin = origin(self._base)
         self._tokens: dict[str, TokenPolicy] = {}
         self._tokens_lock = threading.Lock()
-        self._local = threading.local()
         self.trouble = Trouble(provider.name, self._origin, self.deadlines.retry_budget)
 
     # -- what providers and the run call ----------------------------------------------------
@@ -246,10 +243,7 @@ class Http:
         return body
 
     def _session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = transport.new_session(self._base)
-        return session
+        return transport.session(self._base)
 
     def authenticator(self, principal: str) -> TokenPolicy:
         """One authenticator per credential for the whole run (an app token serves all)."""
@@ -338,7 +332,7 @@ class Http:
                     (failing, attempt),
                     self._context(call),
                 )
-                if status in RATE_LIMIT_STATUSES:
+                if verdict.rate_limited:
                     self.scheduler.slow_down(call.principal, wait)
                 log.warning("%s; retry %d in %.1f s", what, tries, wait)
                 self.tally.retry()

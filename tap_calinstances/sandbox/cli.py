@@ -112,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config-out", default=None, help="also write the config here")
     faults = parser.add_argument_group("faults (N = every Nth API request; 0 = off)")
     for name, help_text in (
-        ("latency-ms", "delay added to every request, in ms"),
+        ("latency-ms", "time from a request's arrival to its answer, in ms"),
         ("rate-limit-every", "answer with the rate-limit signal"),
         ("server-error-every", "answer 503 backendError"),
         ("drop-every", "reset the connection without an answer"),

@@ -44,8 +44,8 @@ def classify(response: requests.Response) -> Verdict | None:
     if status < 300 and code in (0, None):
         return None  # a 200 without a code is checked as a page (malformed if not one)
     reason = f"code {code}" if code is not None else (response.reason or f"HTTP {status}")
-    if code in _RATE or status == 429:
-        return Verdict(Action.RETRY, reason, wait_seconds=_reset(response))
+    if code in _RATE or status == 429:  # 99991400 comes on HTTP 400 too
+        return Verdict(Action.RETRY, reason, wait_seconds=_reset(response), rate_limited=True)
     if code == 190003 or status >= 500:
         return Verdict(Action.RETRY, reason)
     if code in _TOKEN or status == 401:

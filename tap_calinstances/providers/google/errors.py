@@ -46,7 +46,7 @@ def classify(response: requests.Response) -> Verdict | None:
     envelope = reason_of(response)
     reason = envelope or response.reason or f"HTTP {status}"
     if status == 429 or (status == 403 and reason in _RATE_REASONS):
-        return Verdict(Action.RETRY, reason, wait_seconds=_retry_after(response))
+        return Verdict(Action.RETRY, reason, wait_seconds=_retry_after(response), rate_limited=True)
     if status >= 500:
         return Verdict(Action.RETRY, reason, wait_seconds=_retry_after(response))
     if status == 401:

@@ -35,7 +35,9 @@ def classify(response: requests.Response) -> Verdict | None:
     envelope = code_of(response)
     code = envelope or response.reason or f"HTTP {status}"
     if status == 429 or status >= 500:
-        return Verdict(Action.RETRY, code, wait_seconds=retry_after(response))
+        return Verdict(
+            Action.RETRY, code, wait_seconds=retry_after(response), rate_limited=status == 429
+        )
     if status == 401:
         return Verdict(
             Action.REFRESH,

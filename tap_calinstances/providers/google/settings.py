@@ -124,8 +124,10 @@ class GoogleSettings:
         return (Principal(str(self.service_account["client_email"]), None),)
 
 
+@functools.lru_cache(maxsize=2)
 def load_private_key(pem: str) -> rsa.RSAPrivateKey:
-    """The RSA key that signs assertions (RS256); ValueError when ``pem`` is not one."""
+    """The RSA key that signs assertions (RS256); ValueError when ``pem`` is not one.
+    Parsed once whoever asks (the config check, then the signer): ~30 ms each time."""
     try:
         key = serialization.load_pem_private_key(pem.encode("utf-8"), password=None)
     except TypeError as exc:  # a passphrase-protected key

@@ -212,6 +212,20 @@ def test_a_directory_the_app_may_not_read_stops_the_run_naming_user_read_all(
     assert len(named.records("microsoft_calendars")) == 3
 
 
+def test_an_app_without_calendar_permission_stops_instead_of_skipping_every_user(
+    clean_sandbox: Sandbox, config: dict[str, Any], tmp_path: Path
+) -> None:
+    clean_sandbox.set_faults(missing_permissions=["Calendars.Read"])
+    run = run_cli(config, tmp_path)
+    assert run.returncode == 3  # a provider failure that stopped the run, not "skipped some"
+    (message,) = {line for line in errors(run) if "no calendar list could be read" in line}
+    assert "(3 of 3 users refused or without a mailbox" in message
+    assert "Calendars.Read" in message and "admin consent" in message
+    assert run.records("microsoft_instances") == []
+    # Nothing was read, so nothing is claimed: the next run starts from scratch.
+    assert (run.last_state or {}).get("bookmarks", {}).get("microsoft_instances", {}) == {}
+
+
 @pytest.mark.parametrize(
     ("settings", "aad_error", "setting"),
     [

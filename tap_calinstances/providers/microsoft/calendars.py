@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tap_calinstances.engine.http import Http
-from tap_calinstances.errors import ODD_BODY
+from tap_calinstances.errors import ODD_BODY, ProviderError
 from tap_calinstances.providers import CalendarTarget, Call
 from tap_calinstances.providers.microsoft import records
 from tap_calinstances.providers.microsoft.settings import DIRECTORY, MicrosoftSettings
@@ -58,7 +58,9 @@ def calendars(
     ]
     wanted = settings.calendar_ids
     chosen: dict[str, tuple[tuple[bool, bool], CalendarTarget]] = {}
+    refused = 0
     for call, listing in zip(calls, http.gather(calls), strict=True):
+        refused += listing is None
         for item in listing.items if listing else []:
             try:
                 record = records.calendar_record(call.principal, item)
@@ -78,6 +80,17 @@ def calendars(
             chosen[calendar_id] = (rank, target)
             if all(rank):  # the strongest claim, and the lists before this one are in
                 ready(target)
+    if calls and refused == len(calls):
+        # One refused mailbox is a policy (skipped, warned); all of them is the app's setup.
+        raise ProviderError(
+            f"microsoft: no calendar list could be read ({refused} of {len(calls)} users "
+            "refused or without a mailbox, see the warnings above): grant the app the "
+            "application permission Calendars.Read or Calendars.ReadBasic with admin consent, "
+            "and check that no application access policy leaves these users out",
+            provider="microsoft",
+            endpoint="GET /users/{user}/calendars",
+            where="every user's calendar list",
+        )
     for calendar_id in sorted(set(wanted or ()) - set(chosen)):
         http.warn(
             f"calendar {calendar_id} from microsoft.calendar_ids is in none of the calendar "

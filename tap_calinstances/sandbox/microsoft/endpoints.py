@@ -65,6 +65,11 @@ class Endpoints:
             raise GraphError(404, "ErrorInvalidUser", f"The requested user '{user}' is invalid.")
         return principal
 
+    def _calendar_access(self, call: Call) -> None:
+        """An app without any Calendars permission: Exchange refuses every mailbox."""
+        if "Calendars.Read" in call.faults.missing_permissions:
+            raise errors.access_denied()
+
     def _mailbox(self, user: str) -> tuple[Principal, list[tuple[Calendar, str]]]:
         principal = self._principal(user)
         calendars = self._world.calendars_of(principal.email)
@@ -75,6 +80,7 @@ class Endpoints:
     def _calendar(
         self, user: str, calendar: str | None, call: Call
     ) -> tuple[Principal, Calendar, str]:
+        self._calendar_access(call)
         principal, calendars = self._mailbox(user)
         for item, role in calendars:
             if (calendar is None and item.primary_of == principal.email) or (
@@ -171,6 +177,7 @@ class Endpoints:
     # -- calendars ---------------------------------------------------------------------------
 
     def calendars(self, request: Request, call: Call, user: str) -> ApiResult:
+        self._calendar_access(call)
         _, calendars = self._mailbox(user)
         view, headers = view_of(request)
         renders: list[Render] = [

@@ -135,7 +135,7 @@ def unauthenticated(reason: str) -> Response:
 
 
 # The application permissions the missing_permissions switch can withhold.
-PERMISSIONS = ("User.Read.All",)
+PERMISSIONS = ("User.Read.All", "Calendars.Read")
 
 
 def check_faults(faults: Faults) -> None:

@@ -128,7 +128,7 @@ class Google:
                 "showDeleted": "true",
                 "maxResults": EVENT_PAGE,
             },
-            where=f"calendar {target.calendar_id}",
+            where=f"series {series_id} of calendar {target.calendar_id}",
         )
 
     def instance_record(

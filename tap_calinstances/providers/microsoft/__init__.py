@@ -146,7 +146,7 @@ class Microsoft:
                 "$select": _INSTANCE_FIELDS,
                 "$top": EVENTS_PAGE,
             },
-            where=f"calendar {target.calendar_id} of user {target.principal}",
+            where=f"series {series_id} of calendar {target.calendar_id} of user {target.principal}",
         )
 
     def instance_record(

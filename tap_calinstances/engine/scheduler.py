@@ -135,8 +135,9 @@ class Scheduler:
                 future.set_exception(exc)
 
         with self._cond:
-            if self._closed:
-                raise RuntimeError("the scheduler is closed")
+            if self._closed:  # the run stopped: a plan that finished late asks for reads
+                future.cancel()
+                return future
             state = self._principal(principal)
             task = _Task(priority, next(self._seq), principal, work, future)
             heapq.heappush(state.waiting, task)

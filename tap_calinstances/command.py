@@ -20,6 +20,7 @@ from singer_sdk.plugin_base import SingerCommand
 from typing_extensions import override
 
 from tap_calinstances.auth import origin
+from tap_calinstances.engine.allocator import fewer_collections
 from tap_calinstances.errors import EXIT_CONFIG, EXIT_PROVIDER, exit_code, unreachable
 
 # SDK lines that say nothing to a user: the first comes once per process, so twice per
@@ -57,7 +58,8 @@ class TapCommand(SingerCommand):
         # traceback: both are done in `stop` instead.
         logging.captureWarnings(capture=True)
         warnings.filterwarnings("once", category=DeprecationWarning)
-        return click.Command.invoke(self, ctx)
+        with fewer_collections():
+            return click.Command.invoke(self, ctx)
 
 
 def describe(exc: BaseException) -> tuple[str, int]:

@@ -33,7 +33,8 @@ class SeriesFacts:
     duration: timedelta  # scheduled length, for cancellations (all-day: whole days)
 
 
-@dataclass(frozen=True)
+# Not frozen, like Occurrence below: one is built for every attendee of every occurrence.
+@dataclass(slots=True)
 class Attendee:
     email: str | None
     name: str | None

@@ -10,6 +10,7 @@ import importlib.resources
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import msgspec
 from tzlocal.windows_tz import win_tz
 
 # Spelled "UTC" in records (the contract's fallback zone), not "Etc/UTC".
@@ -17,6 +18,11 @@ UTC_NAME = "UTC"
 _UTC_ALIASES = frozenset(
     {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "Z"}
 )
+
+
+# RFC 3339 text of an aware datetime ("2026-03-05T14:00:00Z" in UTC, the offset otherwise),
+# written in C: a tenth of what ``isoformat`` costs, and every record needs five of them.
+_rfc3339 = msgspec.to_builtins
 
 
 class TimeValueError(ValueError):
@@ -67,10 +73,10 @@ def format_instant(value: datetime) -> str:
     """UTC with a ``Z`` suffix, to the second: ``2026-03-05T14:00:00Z``."""
     if value.tzinfo is None:
         raise TimeValueError("refusing to format a naive date-time as UTC")
-    # isoformat is several times faster than strftime, and this runs for every field; its
-    # first 19 characters are the date and time for every year from 1 to 9999 (cutting the
-    # offset off costs less than ``replace(tzinfo=None)``).
-    return value.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
+    utc = value.astimezone(UTC)
+    if utc.microsecond:  # cut, never rounded: the second the instant falls in
+        utc = utc.replace(microsecond=0)
+    return _rfc3339(utc)
 
 
 def format_rfc3339(value: datetime) -> str:
@@ -81,7 +87,8 @@ def format_rfc3339(value: datetime) -> str:
 def local_fields(value: datetime, zone_name: str) -> tuple[str, str]:
     """Wall-clock time and date in ``zone_name``: ``("2026-03-05T09:00:00", "2026-03-05")``,
     converted once (this runs twice for every record)."""
-    text = value.astimezone(zone(zone_name)).isoformat(timespec="seconds")
+    # The first 19 characters are the wall clock whatever the fraction and the offset.
+    text = _rfc3339(value.astimezone(zone(zone_name)))
     return text[:19], text[:10]
 
 

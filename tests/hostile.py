@@ -3,7 +3,8 @@ a bystander that records anything anyone sends it (a host credentials must never
 
 The proxy forwards what its rule leaves alone, with its own Host header, so that the
 sandbox's paging links point back at the proxy. A rule returns a :class:`Reply`, ``STALL``
-(accept and never answer) or None (forward).
+(accept and never answer), ``CUT`` (forward, but hang up halfway through the body) or None
+(forward).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Reply:
 
 
 STALL = object()
+CUT = object()
 Rule = Callable[[Seen], "Reply | object | None"]
 # Headers worth relaying from the sandbox: what the tap reads.
 _RELAYED = ("Content-Type", "Retry-After", "x-ogw-ratelimit-reset", "Location")
@@ -83,6 +85,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
+        if decision is CUT:
+            self.wfile.write(reply.body[: len(reply.body) // 2])
+            self.close_connection = True
+            return
         self.wfile.write(reply.body)
 
     def _forward(self, seen: Seen) -> Reply:

@@ -23,7 +23,7 @@ from tap_calinstances.errors import (
 from tap_calinstances.sandbox import Sandbox
 from tests import hostile
 from tests.harness import attempt_tap
-from tests.hostile import STALL, Reply, Seen
+from tests.hostile import CUT, STALL, Reply, Seen
 
 PROVIDERS = ("google", "microsoft", "feishu")
 QUARTER = {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-04-01T00:00:00Z"}
@@ -142,6 +142,19 @@ def test_retry_after_nan_is_ignored_and_the_request_retried(sandbox: Sandbox, pr
     run = attempt_tap(through(proxy, sandbox, "google"))
     assert run.error is None
     assert len(run.records("google_instances")) == 78
+
+
+def test_a_page_cut_short_in_its_body_is_read_again(sandbox: Sandbox, proxy: Any) -> None:
+    # Bodies are read whole, in one go (transport.py): a hang-up halfway through one is
+    # still a connection problem, retried, and never half a page of records.
+    answered = itertools.count()
+    proxy.rule = google_rule(OPS_EVENTS, lambda _s: CUT if next(answered) == 0 else None)
+    run = attempt_tap(through(proxy, sandbox, "google"))
+    assert run.error is None
+    assert len(run.records("google_instances")) == 78
+    assert "connection problem (ChunkedEncodingError)" in run.stderr
+    ops = [s.path for s in proxy.seen if s.path.startswith(OPS_EVENTS)]
+    assert ops.count(ops[0]) == 2  # the page cut short, then whole
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,19 @@ from tap_calinstances import timeutil
         ("2026-03-05T15:00:00+01:00", "2026-03-05T14:00:00Z"),
         ("2026-03-05T14:00:00.0000000+00:00", "2026-03-05T14:00:00Z"),
         ("2026-03-05T19:30:00+05:30", "2026-03-05T14:00:00Z"),
+        ("2026-03-05T14:00:59.9999999+00:00", "2026-03-05T14:00:59Z"),
+        ("0987-03-05T14:00:00Z", "0987-03-05T14:00:00Z"),
     ],
-    ids=["EST-offset", "EDT-offset", "zulu", "CET-offset", "seven-digit-fraction", "IST-half-hour"],
+    ids=[
+        "EST-offset",
+        "EDT-offset",
+        "zulu",
+        "CET-offset",
+        "seven-digit-fraction",
+        "IST-half-hour",
+        "fraction-cut-not-rounded",
+        "three-digit-year",
+    ],
 )
 def test_instants_with_offsets_become_utc_z(value: str, expected: str) -> None:
     assert timeutil.format_instant(timeutil.parse_instant(value)) == expected
@@ -76,8 +87,11 @@ def test_all_day_starts_at_local_midnight(day: date, zone: str, expected: str) -
     [
         ("2026-03-09T13:00:00Z", "America/New_York", "2026-03-09T09:00:00", date(2026, 3, 9)),
         ("2026-01-06T03:30:00Z", "America/Los_Angeles", "2026-01-05T19:30:00", date(2026, 1, 5)),
+        ("2026-03-09T13:00:00.75Z", "America/New_York", "2026-03-09T09:00:00", date(2026, 3, 9)),
+        # Local mean time before 1883: an offset of -4:56:02, seconds included.
+        ("1880-01-01T12:00:00Z", "America/New_York", "1880-01-01T07:03:58", date(1880, 1, 1)),
     ],
-    ids=["edt", "previous-local-day"],
+    ids=["edt", "previous-local-day", "fraction", "offset-with-seconds"],
 )
 def test_local_wall_clock_and_date(instant: str, zone: str, wall: str, day: date) -> None:
     parsed = timeutil.parse_instant(instant)

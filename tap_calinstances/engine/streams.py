@@ -7,16 +7,15 @@ hand its values to the SDK, on the main thread, which writes every message.
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from singer_sdk import Stream, Tap
 from singer_sdk.helpers._catalog import pop_deselected_record_properties
-from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context
-from singer_sdk.singerlib import RecordMessage, SelectionMask
+from singer_sdk.singerlib import SelectionMask
 from typing_extensions import override
 
 from tap_calinstances import record_schemas
@@ -111,12 +110,12 @@ class EngineStream(Stream):
         return self._memo_mask
 
     @override
-    def _generate_record_messages(
-        self, record: dict[str, Any]
-    ) -> Generator[RecordMessage, None, None]:
-        # The SDK's version copies every record to look each property up in the catalog
-        # (a tenth of a run's time), even when the catalog deselects nothing, and calls the
-        # type conformer that TYPE_CONFORMANCE_LEVEL turns into a no-op. Same messages.
+    def _write_record_message(self, record: dict[str, Any]) -> None:
+        # The SDK copies every record to look each property up in the catalog (a tenth of
+        # a run's time) even when the catalog deselects nothing, calls the type conformer
+        # that TYPE_CONFORMANCE_LEVEL turns into a no-op, and builds a message object that
+        # the writer turns back into a dict. The same bytes, written directly.
+        writer = cast(SingerWriter, self._tap.message_writer)  # the tap's message_writer_class
         if self._deselects is None:
             self._deselects = not all(self.mask.values())
         if self._deselects:
@@ -124,12 +123,17 @@ class EngineStream(Stream):
         for stream_map in self.stream_maps:
             mapped = stream_map.transform(record)
             if mapped is not None:
-                yield RecordMessage(
-                    stream=stream_map.stream_alias,
-                    record=mapped,
-                    version=self._stream_version,
-                    time_extracted=utc_now(),
+                writer.write_record(
+                    stream_map.stream_alias, mapped, self._stream_version, datetime.now(UTC)
                 )
+        self.state_manager.is_flushed = False
+
+    @override
+    def generate_child_contexts(
+        self, record: dict[str, Any], context: Context | None
+    ) -> Iterable[Context | None]:
+        # No stream here has children; the SDK's default copies every record for them.
+        return ()
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:

@@ -175,3 +175,49 @@ def test_an_occurrence_cancelled_alone_keeps_the_series_summary(
     second = run_tap(config(private_sandbox), state=first.last_state)
     cancelled = weekly(second, series_id)["2026-03-09T13:00:00Z"]
     assert (cancelled["status"], cancelled["summary"]) == ("cancelled", "Weekly sync")
+
+
+def test_an_ended_series_is_read_only_when_an_edit_moved_an_occurrence_into_the_window(
+    private_sandbox: Sandbox,
+) -> None:
+    # Four Mondays of January, long over by March; one of them moved to February.
+    added = private_sandbox.change(
+        "add_series",
+        calendar_id=ALEX,
+        summary="January onboarding",
+        rrule="RRULE:FREQ=WEEKLY;COUNT=4",
+        start="2026-01-05T10:00:00-05:00",
+        end="2026-01-05T11:00:00-05:00",
+    )
+    series_id = added["series_id"]
+    private_sandbox.change(
+        "move_occurrence",
+        calendar_id=ALEX,
+        series_id=series_id,
+        original_start="2026-01-12T10:00:00-05:00",
+        start="2026-02-20T10:00:00-05:00",
+        end="2026-02-20T11:00:00-05:00",
+    )
+    private_sandbox.clear_requests()
+    quiet = run_tap(config(private_sandbox))
+    read = [r.path for r in private_sandbox.requests if r.path.endswith("/instances")]
+    assert [p for p in read if series_id in p] == []  # the listing shows the edit is outside
+    assert [r["summary"] for r in quiet.records("google_series") if r["series_id"] == series_id]
+    assert weekly(quiet, series_id) == {}
+
+    # Another one moved into March: a fresh run must read the series and find it.
+    private_sandbox.change(
+        "move_occurrence",
+        calendar_id=ALEX,
+        series_id=series_id,
+        original_start="2026-01-19T10:00:00-05:00",
+        start="2026-03-10T14:00:00-04:00",
+        end="2026-03-10T15:00:00-04:00",
+    )
+    private_sandbox.clear_requests()
+    moved = weekly(run_tap(config(private_sandbox)), series_id)
+    assert [p for p in private_sandbox.requests if p.path.endswith(f"{series_id}/instances")]
+    assert list(moved) == ["2026-01-19T15:00:00Z"]
+    only = moved["2026-01-19T15:00:00Z"]
+    assert (only["start_at"], only["end_at"]) == ("2026-03-10T18:00:00Z", "2026-03-10T19:00:00Z")
+    assert (only["status"], only["is_exception"]) == ("confirmed", True)

@@ -199,7 +199,11 @@ def test_change_listing_item_kinds() -> None:
     target = CalendarTarget("team@group.calendar.example", "me", "America/New_York", None, {})
     items = [
         {"id": "a_20260105T140000Z", "recurringEventId": "abc123", "status": "confirmed",
-         "originalStartTime": {"dateTime": "2026-01-05T09:00:00-05:00"}},
+         "originalStartTime": {"dateTime": "2026-01-05T09:00:00-05:00"},
+         "start": {"dateTime": "2026-01-06T15:30:00+01:00", "timeZone": "Europe/Berlin"},
+         "end": {"dateTime": "2026-01-06T16:00:00+01:00", "timeZone": "Europe/Berlin"}},
+        {"id": "a_20260119T140000Z", "recurringEventId": "abc123", "status": "confirmed",
+         "originalStartTime": {"dateTime": "2026-01-19T09:00:00-05:00"}},
         {"id": "a_20260112T140000Z", "recurringEventId": "abc123", "status": "cancelled",
          "originalStartTime": {"dateTime": "2026-01-12T09:00:00-05:00"}},
         google_master(),
@@ -210,7 +214,18 @@ def test_change_listing_item_kinds() -> None:
     assert list(found.live) == ["abc123"]
     assert found.deleted == {"gone", "single"}
     assert found.touched == {"abc123"}
-    assert found.exceptions == {"abc123": {datetime(2026, 1, 5, 14, tzinfo=UTC)}}
+    assert found.exceptions == {
+        "abc123": {datetime(2026, 1, 5, 14, tzinfo=UTC), datetime(2026, 1, 19, 14, tzinfo=UTC)}
+    }
+    # Where the edit put it, as instants; the edit without times is not placed at all.
+    assert found.edited_at == {
+        "abc123": {
+            datetime(2026, 1, 5, 14, tzinfo=UTC): (
+                datetime(2026, 1, 6, 14, 30, tzinfo=UTC),
+                datetime(2026, 1, 6, 15, tzinfo=UTC),
+            )
+        }
+    }
     assert found.unexceptions == {"abc123": {datetime(2026, 1, 12, 14, tzinfo=UTC)}}
     assert (found.full, found.cursor) == (False, "cursor-2")
     assert found.live["abc123"].rule == ["RRULE:FREQ=WEEKLY;BYDAY=MO"]

@@ -151,10 +151,9 @@ def plan(
         memory = _fitted(memory, old_window, window)
         records.append(master.record)
         edited = exceptions(series_id, memory)
-        # An edited occurrence may have been moved anywhere, past the end of its rule too.
-        occurs = bool(edited) or recurrence.may_occur_in(
-            master.rule, master.first_start, master.facts.duration, window
-        )
+        occurs = _edits_may_occur(
+            edited, changes.edited_at.get(series_id, {}), window
+        ) or recurrence.may_occur_in(master.rule, master.first_start, master.facts.duration, window)
         reads.append(
             SeriesRead(
                 facts=master.facts,
@@ -194,6 +193,22 @@ def plan(
     return Plan(
         target, window, tuple(records), tuple(reads), tuple(kept), tuple(gone), changes.cursor
     )
+
+
+def _edits_may_occur(
+    edited: frozenset[datetime],
+    where: Mapping[datetime, tuple[datetime, datetime]],
+    window: Window,
+) -> bool:
+    """Whether an edited occurrence may take place in the window. An edit may have moved
+    it anywhere, past the end of its rule too: only where the listing shows each edited
+    occurrence now (all of them, in a full listing) is the answer no. A series ended years
+    ago with one moved occurrence costs no request then."""
+    if not edited:
+        return False
+    if not edited <= where.keys():
+        return True
+    return any(window.overlaps(*where[original]) for original in edited)
 
 
 def _may_start_after(memory: SeriesMemory, old: Window | None) -> bool:

@@ -94,6 +94,12 @@ class Changes:
     exceptions: Mapping[str, frozenset[datetime]]
     unexceptions: Mapping[str, frozenset[datetime]]
     cursor: str | None
+    # Where the listing shows each edited occurrence now: original -> (start, end) instants,
+    # for providers whose listing carries them. A series with an edited occurrence whose
+    # place is unknown is read whatever its rule says (the edit may have moved it anywhere).
+    edited_at: Mapping[str, Mapping[datetime, tuple[datetime, datetime]]] = field(
+        default_factory=dict
+    )
 
 
 class Provider(Protocol):

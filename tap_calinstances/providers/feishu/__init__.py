@@ -149,12 +149,20 @@ class Feishu:
         touched: set[str] = set()
         exceptions: dict[str, set[datetime]] = {}
         unexceptions: dict[str, set[datetime]] = {}
+        edited_at: dict[str, dict[datetime, tuple[datetime, datetime]]] = {}
         for item in items:
             series_id = item.get("recurring_event_id")
             if series_id:
-                touched.add(str(series_id))
-                into = unexceptions if item.get("status") == "cancelled" else exceptions
-                into.setdefault(str(series_id), set()).add(records.original_instant(item))
+                series_id = str(series_id)
+                touched.add(series_id)
+                original = records.original_instant(item)
+                if item.get("status") == "cancelled":
+                    unexceptions.setdefault(series_id, set()).add(original)
+                    continue
+                exceptions.setdefault(series_id, set()).add(original)
+                where = records.span(item)
+                if where is not None:
+                    edited_at.setdefault(series_id, {})[original] = where
             elif not records.is_master(item):
                 deleted.add(str(item["event_id"]))  # a deleted series, or a single event
         return Changes(
@@ -165,6 +173,7 @@ class Feishu:
             exceptions={k: frozenset(v) for k, v in exceptions.items()},
             unexceptions={k: frozenset(v) for k, v in unexceptions.items()},
             cursor=cursor,
+            edited_at=edited_at,
         )
 
     def instances(self, target: CalendarTarget, series_id: str, span: Window) -> Call:

@@ -156,6 +156,15 @@ def _attendees(value: Any) -> tuple[Attendee, ...] | None:
     )
 
 
+def span(item: Mapping[str, Any]) -> tuple[datetime, datetime] | None:
+    """Where a timed occurrence takes place, as instants (None for an all-day one: its
+    days are midnights of a zone the item may not name)."""
+    start, end = _when(item.get("start_time")), _end(item.get("end_time"))
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        return start, end
+    return None
+
+
 def occurrence(item: Mapping[str, Any], facts: SeriesFacts) -> Occurrence:
     start, end = _when(item.get("start_time")), _end(item.get("end_time"))
     moment = original_instant(item)

@@ -41,6 +41,7 @@ def changes(
     touched: set[str] = set()
     exceptions: dict[str, set[datetime]] = {}
     unexceptions: dict[str, set[datetime]] = {}
+    edited_at: dict[str, dict[datetime, tuple[datetime, datetime]]] = {}
     for item in items:
         series_id = item.get("recurringEventId")
         if series_id:
@@ -48,8 +49,12 @@ def changes(
             touched.add(series_id)
             zone = _zone(series_id, live, remembered, target.timezone)
             original = records.original_instant(item, zone)
-            into = unexceptions if item.get("status") == "cancelled" else exceptions
-            into.setdefault(series_id, set()).add(original)
+            if item.get("status") == "cancelled":
+                unexceptions.setdefault(series_id, set()).add(original)
+            else:
+                exceptions.setdefault(series_id, set()).add(original)
+                if item.get("start") and item.get("end"):  # else unknown: the series is read
+                    edited_at.setdefault(series_id, {})[original] = records.span(item, zone)
         elif not records.is_master(item):
             # A deleted master, a single event, or a series whose rule was removed: none of
             # them is a series any more (ids not remembered are ignored).
@@ -62,6 +67,7 @@ def changes(
         exceptions={key: frozenset(value) for key, value in exceptions.items()},
         unexceptions={key: frozenset(value) for key, value in unexceptions.items()},
         cursor=cursor,
+        edited_at=edited_at,
     )
 
 

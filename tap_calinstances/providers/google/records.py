@@ -135,6 +135,12 @@ def original_instant(item: Mapping[str, Any], zone: str) -> datetime:
     return _as_instant(_when(item.get("originalStartTime")), zone)
 
 
+def span(item: Mapping[str, Any], zone: str) -> tuple[datetime, datetime]:
+    """Where an occurrence takes place, as instants (all-day: local midnights)."""
+    zone = _zone_of(item.get("start"), zone)
+    return _as_instant(_when(item.get("start")), zone), _as_instant(_when(item.get("end")), zone)
+
+
 def occurrence(
     item: Mapping[str, Any], facts: SeriesFacts, exceptions: frozenset[datetime]
 ) -> Occurrence:

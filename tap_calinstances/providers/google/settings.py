@@ -109,10 +109,10 @@ class GoogleSettings:
             subjects=tuple(block.get("subjects") or ()),
         )
 
-    @functools.cached_property
+    @property
     def signing_key(self) -> rsa.RSAPrivateKey:
-        """The service account's private key, parsed once for the run: parsing a PEM key
-        costs ~30 ms, and every impersonated subject needs a signed assertion."""
+        """The service account's private key (parsed once: see load_private_key); every
+        impersonated subject needs a signed assertion."""
         return load_private_key(str((self.service_account or {}).get("private_key", "")))
 
     @property
